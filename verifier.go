@@ -1,0 +1,443 @@
+package cognito
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-jose/go-jose/v4/json"
+)
+
+// Defaults and limits of [Config].
+const (
+	// DefaultMaxTokenBytes is the token size limit when Config.MaxTokenBytes
+	// is zero. Real Cognito tokens are 1–4 KiB; one carrying the maximum of
+	// 100 groups with long names stays below 24 KiB.
+	DefaultMaxTokenBytes = 32 << 10
+	// DefaultRefetchInterval is how long a token with an unknown kid must
+	// wait after one key-set fetch before it can trigger another, as in
+	// aws-jwt-verify.
+	DefaultRefetchInterval = 10 * time.Second
+	// MaxLeeway caps Config.Leeway.
+	MaxLeeway = 5 * time.Minute
+
+	maxKidBytes = 256
+)
+
+// poolIDPattern is the Cognito user pool ID format; the region is the part
+// before the underscore.
+var poolIDPattern = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d_[A-Za-z0-9]+$`)
+
+// Config configures a [Verifier]. UserPoolID, TokenUse and ClientIDs (or
+// SkipClientIDCheck) are required; every other field has a safe default.
+type Config struct {
+	// UserPoolID is the pool whose tokens are accepted, such as
+	// "us-east-1_AbC123xyz". The region, the issuer
+	// https://cognito-idp.{region}.amazonaws.com/{UserPoolID} and the JWKS
+	// URL {issuer}/.well-known/jwks.json are derived from it. It may be
+	// empty only when Issuer is set.
+	UserPoolID string
+
+	// ClientIDs lists the app clients whose tokens are accepted: client_id
+	// of an access token, aud of an ID token, must be one of them.
+	ClientIDs []string
+	// SkipClientIDCheck accepts tokens of any app client of the pool. It
+	// must be set explicitly when ClientIDs is empty.
+	SkipClientIDCheck bool
+
+	// TokenUse is the kind of token accepted: AccessToken or IDToken.
+	TokenUse TokenUse
+
+	// Groups, when not empty, requires the token's cognito:groups to hold
+	// at least one of them.
+	Groups []string
+	// Scopes, when not empty, requires the access token's scope to grant at
+	// least one of them. Not allowed with IDToken (ID tokens carry no scope).
+	Scopes []string
+
+	// Leeway tolerates clock skew on exp, nbf and iat. Default 0; at most
+	// MaxLeeway.
+	Leeway time.Duration
+
+	// JWKS, when set, is the pool's key set (the JSON of its jwks.json,
+	// downloaded once and shipped with the program). The verifier then
+	// never fetches keys, and a token with an unknown kid is rejected.
+	JWKS []byte
+
+	// Issuer overrides the derived issuer, for local emulators and tests.
+	// It must be an https URL, or http on a loopback host. With it set,
+	// UserPoolID is not required to match the Cognito format.
+	Issuer string
+	// JWKSURL overrides the derived key-set URL; same rules as Issuer.
+	JWKSURL string
+
+	// HTTPClient fetches the key set. Nil means a client with dial, TLS and
+	// header timeouts of 3 s. Redirects are never followed, whatever the
+	// client's CheckRedirect says.
+	HTTPClient *http.Client
+	// FetchTimeout bounds one key-set fetch. Default DefaultFetchTimeout.
+	FetchTimeout time.Duration
+	// RefetchInterval is the minimum time between two fetches caused by
+	// tokens with unknown kids. Default DefaultRefetchInterval.
+	RefetchInterval time.Duration
+
+	// Now returns the current time. Default time.Now.
+	Now func() time.Time
+
+	// MaxTokenBytes rejects longer tokens before any decoding. Default
+	// DefaultMaxTokenBytes; at most 1 MiB.
+	MaxTokenBytes int
+}
+
+// Verifier verifies the tokens of one Cognito user pool. Build it once with
+// [NewVerifier] and share it: it is safe for concurrent use, and it caches
+// the pool's signing keys.
+type Verifier struct {
+	issuer        string
+	tokenUse      TokenUse
+	clientIDs     []string
+	skipClientID  bool
+	groups        []string
+	scopes        []string
+	leeway        time.Duration
+	now           func() time.Time
+	maxTokenBytes int
+	keys          *jwksCache
+}
+
+// NewVerifier checks cfg and returns a Verifier. It does no network I/O:
+// keys are fetched on first use, or up front with [Verifier.Warm].
+func NewVerifier(cfg Config) (*Verifier, error) {
+	v := &Verifier{
+		tokenUse:      cfg.TokenUse,
+		clientIDs:     cloneNonEmpty(cfg.ClientIDs),
+		skipClientID:  cfg.SkipClientIDCheck,
+		groups:        cloneNonEmpty(cfg.Groups),
+		scopes:        cloneNonEmpty(cfg.Scopes),
+		leeway:        cfg.Leeway,
+		now:           cfg.Now,
+		maxTokenBytes: cfg.MaxTokenBytes,
+	}
+	bad := func(format string, args ...any) (*Verifier, error) {
+		return nil, fmt.Errorf("cognito: invalid config: "+format, args...)
+	}
+	if cfg.Issuer != "" {
+		if err := checkURL(cfg.Issuer); err != nil {
+			return bad("Issuer: %v", err)
+		}
+		if cfg.UserPoolID != "" && strings.ContainsAny(cfg.UserPoolID, "/?#") {
+			return bad("UserPoolID %q contains a URL character", cfg.UserPoolID)
+		}
+		v.issuer = cfg.Issuer
+	} else {
+		if !poolIDPattern.MatchString(cfg.UserPoolID) {
+			return bad("UserPoolID %q is not a Cognito user pool ID such as us-east-1_AbC123xyz", cfg.UserPoolID)
+		}
+		region, _, _ := strings.Cut(cfg.UserPoolID, "_")
+		v.issuer = "https://cognito-idp." + region + ".amazonaws.com/" + cfg.UserPoolID
+	}
+	switch v.tokenUse {
+	case AccessToken, IDToken:
+	case "":
+		return bad("TokenUse is required (cognito.AccessToken or cognito.IDToken)")
+	default:
+		return bad("TokenUse %q is neither %q nor %q", v.tokenUse, AccessToken, IDToken)
+	}
+	if len(cfg.ClientIDs) != len(v.clientIDs) {
+		return bad("ClientIDs holds an empty string")
+	}
+	if len(v.clientIDs) == 0 && !v.skipClientID {
+		return bad("ClientIDs is required (or set SkipClientIDCheck to accept every app client)")
+	}
+	if len(v.clientIDs) > 0 && v.skipClientID {
+		return bad("ClientIDs and SkipClientIDCheck are both set")
+	}
+	if len(cfg.Groups) != len(v.groups) || len(cfg.Scopes) != len(v.scopes) {
+		return bad("Groups or Scopes holds an empty string")
+	}
+	if len(v.scopes) > 0 && v.tokenUse == IDToken {
+		return bad("Scopes requires access tokens: ID tokens carry no scope")
+	}
+	if v.leeway < 0 || v.leeway > MaxLeeway {
+		return bad("Leeway %v is not between 0 and %v", v.leeway, MaxLeeway)
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	switch {
+	case v.maxTokenBytes == 0:
+		v.maxTokenBytes = DefaultMaxTokenBytes
+	case v.maxTokenBytes < 0 || v.maxTokenBytes > 1<<20:
+		return bad("MaxTokenBytes %d is not between 1 and 1 MiB", v.maxTokenBytes)
+	}
+
+	c := &jwksCache{
+		fetchTimeout:    cfg.FetchTimeout,
+		refetchInterval: cfg.RefetchInterval,
+		now:             v.now,
+	}
+	if c.fetchTimeout == 0 {
+		c.fetchTimeout = DefaultFetchTimeout
+	}
+	if c.refetchInterval == 0 {
+		c.refetchInterval = DefaultRefetchInterval
+	}
+	if c.fetchTimeout < 0 || c.refetchInterval < 0 {
+		return bad("FetchTimeout and RefetchInterval must not be negative")
+	}
+	if cfg.JWKS != nil {
+		if cfg.JWKSURL != "" {
+			return bad("JWKS and JWKSURL are both set")
+		}
+		s, err := parseJWKS(cfg.JWKS)
+		if err != nil {
+			return bad("JWKS: %v", err)
+		}
+		c.fixed = true
+		c.set.Store(s)
+	} else {
+		c.url = cfg.JWKSURL
+		if c.url == "" {
+			c.url = v.issuer + "/.well-known/jwks.json"
+		} else if err := checkURL(c.url); err != nil {
+			return bad("JWKSURL: %v", err)
+		}
+		if cfg.HTTPClient != nil {
+			hc := *cfg.HTTPClient
+			hc.CheckRedirect = refuseRedirect
+			c.client = &hc
+		} else {
+			c.client = newHTTPClient()
+		}
+	}
+	v.keys = c
+	return v, nil
+}
+
+func cloneNonEmpty(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// checkURL accepts absolute https URLs, and http URLs on loopback hosts
+// (local emulators), without user info, query or fragment.
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	switch {
+	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "/"):
+		return fmt.Errorf("%q is not an absolute URL without user info, query, fragment or trailing slash", raw)
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+		return nil
+	}
+	return fmt.Errorf("%q is neither https nor http on a loopback host", raw)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Issuer returns the iss value tokens must carry.
+func (v *Verifier) Issuer() string { return v.issuer }
+
+// Warm fetches the pool's signing keys now unless they are cached, so that
+// the first request does not wait for them (call it in a Lambda's init
+// phase). Errors wrap [ErrKeysUnavailable].
+func (v *Verifier) Warm(ctx context.Context) error {
+	return v.keys.warm(ctx)
+}
+
+var b64 = base64.RawURLEncoding.Strict()
+
+// Verify checks token and returns its claims. The checks, in order: size and
+// compact-JWS framing; header (alg exactly RS256, a kid, no other parameter
+// than typ); the key with that kid in the pool's key set; the RS256
+// signature; then, on the verified payload, exp (required), nbf, iat, iss,
+// token_use, client_id or aud, sub, and the configured groups and scopes.
+//
+// On any failure it returns nil claims and an error that wraps either
+// [ErrInvalidToken] and a specific reason, or [ErrKeysUnavailable]. Verify
+// never returns an expiry error for a token whose signature is not valid.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	if len(token) > v.maxTokenBytes {
+		return nil, reject(ErrTooLarge, "%d bytes, limit %d", len(token), v.maxTokenBytes)
+	}
+	h, p, s, err := split(token)
+	if err != nil {
+		return nil, err
+	}
+	kid, err := parseHeader(token[:h])
+	if err != nil {
+		return nil, err
+	}
+	key, err := v.keys.key(ctx, kid)
+	if err != nil {
+		return nil, err
+	}
+	if err := verifySignature(key, token[:p], token[s:]); err != nil {
+		return nil, err
+	}
+	raw, err := b64.DecodeString(token[p+1 : s-1])
+	if err != nil {
+		return nil, reject(ErrMalformed, "payload is not base64url: %v", err)
+	}
+	if !utf8.Valid(raw) {
+		return nil, reject(ErrMalformed, "payload is not UTF-8")
+	}
+	pl, err := decodePayload(raw)
+	if err != nil {
+		return nil, err
+	}
+	return v.checkPayload(pl, raw)
+}
+
+// split checks the compact JWS framing and returns the end of the header,
+// the end of the signing input (the second dot), and the start of the
+// signature. Only the base64url alphabet and two dots are allowed: Go's
+// decoder would silently skip CR and LF.
+func split(token string) (h, p, s int, err error) {
+	if token == "" {
+		return 0, 0, 0, reject(ErrMalformed, "empty token")
+	}
+	dots := 0
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		case c == '.':
+			dots++
+			switch dots {
+			case 1:
+				h = i
+			case 2:
+				p = i
+			default:
+				return 0, 0, 0, reject(ErrMalformed, "more than three segments (JWE and JSON serialization are not accepted)")
+			}
+		default:
+			return 0, 0, 0, reject(ErrMalformed, "byte %#02x at offset %d is not base64url", c, i)
+		}
+	}
+	if dots != 2 {
+		return 0, 0, 0, reject(ErrMalformed, "%d segments, want 3", dots+1)
+	}
+	if h == 0 || p == h+1 {
+		return 0, 0, 0, reject(ErrMalformed, "empty header or payload")
+	}
+	return h, p, p + 1, nil
+}
+
+// header holds the only parameters a Cognito token header may carry.
+type header struct {
+	Alg json.RawMessage `json:"alg"`
+	Kid json.RawMessage `json:"kid"`
+	Typ json.RawMessage `json:"typ"`
+}
+
+// parseHeader checks the header and returns its kid. Every parameter other
+// than alg, kid and typ is rejected: jwk, jku, x5u and x5c could point at
+// keys the token chose, crit and b64 change what is signed, cty asks for
+// nested processing, and RFC 7515 §5.2 forbids ignoring what we do not
+// understand.
+func parseHeader(seg string) (string, error) {
+	raw, err := b64.DecodeString(seg)
+	if err != nil {
+		return "", reject(ErrMalformed, "header is not base64url: %v", err)
+	}
+	if len(raw) == 0 || raw[0] != '{' || !utf8.Valid(raw) {
+		return "", reject(ErrMalformed, "header is not a JSON object")
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return "", reject(ErrMalformed, "header: %v", err)
+	}
+	var hd header
+	if err := json.Unmarshal(raw, &hd); err != nil {
+		return "", reject(ErrMalformed, "header: %v", err)
+	}
+	var alg string
+	if hd.Alg == nil || json.Unmarshal(hd.Alg, &alg) != nil {
+		if hd.Alg != nil && string(hd.Alg) != "null" {
+			return "", reject(ErrMalformed, "alg is not a string")
+		}
+		return "", reject(ErrAlgorithm, "alg is missing, want RS256")
+	}
+	if alg != "RS256" {
+		return "", reject(ErrAlgorithm, "alg %q, want RS256", alg)
+	}
+	for name := range all {
+		switch name {
+		case "alg", "kid", "typ":
+		default:
+			return "", reject(ErrHeader, "header parameter %q is not accepted", truncate(name))
+		}
+	}
+	if hd.Typ != nil {
+		var typ string
+		if json.Unmarshal(hd.Typ, &typ) != nil || !strings.EqualFold(typ, "JWT") {
+			return "", reject(ErrHeader, `typ is not "JWT"`)
+		}
+	}
+	if hd.Kid == nil || string(hd.Kid) == "null" {
+		return "", reject(ErrKeyNotFound, "kid is missing")
+	}
+	var kid string
+	if json.Unmarshal(hd.Kid, &kid) != nil {
+		return "", reject(ErrMalformed, "kid is not a string")
+	}
+	if kid == "" {
+		return "", reject(ErrKeyNotFound, "kid is empty")
+	}
+	if len(kid) > maxKidBytes {
+		return "", reject(ErrMalformed, "kid longer than %d bytes", maxKidBytes)
+	}
+	return kid, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+// verifySignature checks the RS256 signature over the signing input.
+func verifySignature(key *rsa.PublicKey, signingInput, sig string) error {
+	// The key size is fixed, so a signature of another length is wrong
+	// before decoding it.
+	if b64.DecodedLen(len(sig)) != key.Size() {
+		return reject(ErrSignature, "signature length does not match the key")
+	}
+	raw, err := b64.DecodeString(sig)
+	if err != nil {
+		return reject(ErrSignature, "signature is not base64url")
+	}
+	digest := sha256.Sum256([]byte(signingInput))
+	if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], raw); err != nil {
+		return reject(ErrSignature, "")
+	}
+	return nil
+}
