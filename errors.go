@@ -28,22 +28,22 @@ var (
 // Specific reasons a token was rejected. Each error wrapping one of these also
 // wraps [ErrInvalidToken].
 var (
-	ErrMalformed      = errors.New("malformed token")                 // not a compact JWS of three base64url segments with JSON objects
-	ErrTooLarge       = errors.New("token too large")                 // longer than Config.MaxTokenBytes
-	ErrHeader         = errors.New("unsupported header parameter")    // jwk, jku, x5u, x5c, crit, b64, cty, zip, unknown names
-	ErrAlgorithm      = errors.New("unsupported algorithm")           // alg other than exactly RS256
-	ErrKeyNotFound    = errors.New("signing key not found")           // kid missing or not in the pool's key set
-	ErrSignature      = errors.New("invalid signature")               // the RS256 signature does not verify
-	ErrExpired        = errors.New("token is expired")                // now is not before exp (+ leeway)
-	ErrNotYetValid    = errors.New("token is not valid yet")          // nbf is in the future
-	ErrIssuedInFuture = errors.New("token used before issued")        // iat is in the future
-	ErrIssuer         = errors.New("issuer mismatch")                 // iss is not the configured pool
-	ErrTokenUse       = errors.New("token_use mismatch")              // access token where an ID token is expected, or the reverse
-	ErrClient         = errors.New("client mismatch")                 // client_id (access) or aud (ID) not configured
-	ErrGroup          = errors.New("required group missing")          // none of Config.Groups in cognito:groups
-	ErrScope          = errors.New("required scope missing")          // none of Config.Scopes in scope
-	ErrSubject        = errors.New("subject missing")                 // sub absent or empty
-	ErrClaim          = errors.New("missing or malformed claim")      // a claim is absent when required or has the wrong JSON type
+	ErrMalformed      = errors.New("malformed token")              // not a compact JWS of three base64url segments with JSON objects
+	ErrTooLarge       = errors.New("token too large")              // longer than Config.MaxTokenBytes
+	ErrHeader         = errors.New("unsupported header parameter") // jwk, jku, x5u, x5c, crit, b64, cty, zip, unknown names
+	ErrAlgorithm      = errors.New("unsupported algorithm")        // alg other than exactly RS256
+	ErrKeyNotFound    = errors.New("signing key not found")        // kid missing or not in the pool's key set
+	ErrSignature      = errors.New("invalid signature")            // the RS256 signature does not verify
+	ErrExpired        = errors.New("token is expired")             // now is not before exp (+ leeway)
+	ErrNotYetValid    = errors.New("token is not valid yet")       // nbf is in the future
+	ErrIssuedInFuture = errors.New("token used before issued")     // iat is in the future
+	ErrIssuer         = errors.New("issuer mismatch")              // iss is not the configured pool
+	ErrTokenUse       = errors.New("token_use mismatch")           // access token where an ID token is expected, or the reverse
+	ErrClient         = errors.New("client mismatch")              // client_id (access) or aud (ID) not configured
+	ErrGroup          = errors.New("required group missing")       // none of Config.Groups in cognito:groups
+	ErrScope          = errors.New("required scope missing")       // none of Config.Scopes in scope
+	ErrSubject        = errors.New("subject missing")              // sub absent or empty
+	ErrClaim          = errors.New("missing or malformed claim")   // a claim is absent when required or has the wrong JSON type
 )
 
 // TokenError is the error returned when a token is rejected. Reason is one of

@@ -300,7 +300,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err := verifySignature(key, token[:p], token[s:]); err != nil {
 		return nil, err
 	}
-	raw, err := b64.DecodeString(token[p+1 : s-1])
+	raw, err := b64.DecodeString(token[h+1 : p])
 	if err != nil {
 		return nil, reject(ErrMalformed, "payload is not base64url: %v", err)
 	}

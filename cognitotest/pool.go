@@ -170,6 +170,17 @@ func (p *Pool) AccessKeyID() string { p.mu.Lock(); defer p.mu.Unlock(); return p
 // IDKeyID returns the kid that signs ID tokens.
 func (p *Pool) IDKeyID() string { p.mu.Lock(); defer p.mu.Unlock(); return p.id.kid }
 
+// SigningKey returns the kid and private key that sign tokens of kind use,
+// for tests that sign with other algorithms or bytes than the pool does.
+func (p *Pool) SigningKey(use cognito.TokenUse) (string, *rsa.PrivateKey) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if use == cognito.IDToken {
+		return p.id.kid, p.id.key
+	}
+	return p.access.kid, p.access.key
+}
+
 // RotateKeys makes new keys sign access and ID tokens. The key set then
 // publishes old and new keys, as during a real rotation; RetireOldKeys
 // drops the old ones.
