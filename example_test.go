@@ -91,3 +91,45 @@ func ExampleClaims_Decode() {
 	fmt.Println(claims.Email, attrs.Tenant)
 	// Output: alice@example.com acme
 }
+
+// The seed's authorizer flow: verify the token, parse the methodArn, and
+// allow the API stage for the token's sub.
+func ExampleNewAuthPolicyFromClaims() {
+	pool := cognitotest.NewPool()
+	defer pool.Close()
+	v, _ := cognito.NewVerifier(pool.Config())
+
+	// What API Gateway sends a TOKEN authorizer.
+	methodArn := "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/POST/notes"
+	token := pool.AccessToken(cognitotest.WithUser("alice"))
+
+	claims, err := v.Verify(context.Background(), token)
+	if err != nil {
+		panic(err) // in a Lambda: return errors.New("Unauthorized")
+	}
+	arn, err := cognito.ParseMethodARN(methodArn)
+	if err != nil {
+		panic(err)
+	}
+	resp, err := cognito.NewAuthPolicyFromClaims(claims, arn).AllowAllMethods().Build()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(resp.PrincipalID)
+	fmt.Println(resp.PolicyDocument.Statement[0].Effect, resp.PolicyDocument.Statement[0].Resource)
+	fmt.Println(resp.Context["username"], resp.Context["token_use"])
+	// Output:
+	// 2541d352-5d5f-447a-8b58-d0d6ca01f29b
+	// Allow [arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*/*]
+	// alice access
+}
+
+func ExampleMethodARN_For() {
+	arn, _ := cognito.ParseMethodARN("arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/GET/notes/42")
+	del, _ := arn.For("DELETE", "notes/*")
+	fmt.Println(del)
+	fmt.Println(arn.Wildcard())
+	// Output:
+	// arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/DELETE/notes/*
+	// arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/prod/*/*
+}
