@@ -91,15 +91,16 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.refuse(w, r, http.StatusBadRequest, "invalid_request", "tokens in the query string are not accepted", nil)
 		return
 	}
-	token, scheme := "", ""
+	var value string
 	if len(values) == 1 {
-		token, scheme = parseAuthorization(values[0])
+		value = values[0]
 	}
-	if scheme != "" {
-		m.refuse(w, r, http.StatusUnauthorized, "invalid_token", "the Authorization scheme is not Bearer", nil)
-		return
-	}
-	if token == "" {
+	token, ok := BearerToken(value)
+	if !ok {
+		if v := strings.Trim(value, " \t"); v != "" && !strings.EqualFold(v, "Bearer") {
+			m.refuse(w, r, http.StatusUnauthorized, "invalid_token", "the Authorization scheme is not Bearer", nil)
+			return
+		}
 		// RFC 6750 §3.1: no error code when no credentials were sent.
 		m.refuse(w, r, http.StatusUnauthorized, "", "a bearer token is required", nil)
 		return
@@ -136,21 +137,24 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
 }
 
-// parseAuthorization splits an Authorization value. It returns the token,
-// or the scheme when it is one other than Bearer.
-func parseAuthorization(value string) (token, otherScheme string) {
-	value = strings.Trim(value, " \t")
-	scheme, rest, found := strings.Cut(value, " ")
+// BearerToken returns the token of an Authorization header value: "Bearer
+// <token>" with the scheme in any case and one or more spaces, or a bare
+// token (the form API Gateway's Cognito authorizers take). It reports false
+// for an empty value, a scheme without a token, and any other scheme.
+func BearerToken(authorization string) (string, bool) {
+	v := strings.Trim(authorization, " \t")
+	scheme, rest, found := strings.Cut(v, " ")
 	if !found {
-		if strings.EqualFold(value, "Bearer") {
-			return "", "" // a scheme with no token
+		if v == "" || strings.EqualFold(v, "Bearer") {
+			return "", false
 		}
-		return value, "" // the bare token
+		return v, true
 	}
 	if !strings.EqualFold(scheme, "Bearer") {
-		return "", scheme
+		return "", false
 	}
-	return strings.TrimLeft(rest, " "), ""
+	token := strings.TrimLeft(rest, " ")
+	return token, token != ""
 }
 
 // describe returns the public description of a rejection: the reason,

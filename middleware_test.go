@@ -216,3 +216,28 @@ func ExampleVerifier_Middleware() {
 	// 200 hello alice
 	// 401 Bearer
 }
+
+func TestBearerToken(t *testing.T) {
+	cases := []struct {
+		in, token string
+		ok        bool
+	}{
+		{"Bearer abc", "abc", true},
+		{"bearer abc", "abc", true},
+		{"BEARER   abc", "abc", true},
+		{" \tBearer abc\t ", "abc", true},
+		{"abc", "abc", true},
+		{"", "", false},
+		{"   ", "", false},
+		{"Bearer", "", false},
+		{"Bearer   ", "", false},
+		{"Basic dXNlcjpwYXNz", "", false},
+		{"Token abc", "", false},
+		{"Bearerabc", "Bearerabc", true}, // a bare "token" that Verify then rejects
+	}
+	for _, tc := range cases {
+		token, ok := cognito.BearerToken(tc.in)
+		assert.Equal(t, tc.ok, ok, "%q", tc.in)
+		assert.Equal(t, tc.token, token, "%q", tc.in)
+	}
+}

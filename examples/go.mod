@@ -3,6 +3,7 @@ module github.com/cognito-verify/cognito/examples
 go 1.26.0
 
 require (
+	github.com/aws/aws-lambda-go v1.55.1
 	github.com/cognito-verify/cognito v0.0.0
 	github.com/stretchr/testify v1.12.1
 )
