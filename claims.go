@@ -68,9 +68,9 @@ func (c *Claims) Raw() []byte { return bytes.Clone(c.raw) }
 //	err := claims.Decode(&attrs)
 func (c *Claims) Decode(v any) error { return json.Unmarshal(c.raw, v) }
 
-// String returns the string claim name (for example "custom:tenant") and
+// StringClaim returns the string claim name (for example "custom:tenant") and
 // whether the token holds it as a JSON string.
-func (c *Claims) String(name string) (string, bool) {
+func (c *Claims) StringClaim(name string) (string, bool) {
 	var m map[string]any
 	if json.Unmarshal(c.raw, &m) != nil {
 		return "", false

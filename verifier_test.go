@@ -62,10 +62,10 @@ func TestVerifyIDToken(t *testing.T) {
 	assert.True(t, c.EmailVerified)
 	assert.Nil(t, c.Scopes)
 
-	tenant, ok := c.String("custom:tenant")
+	tenant, ok := c.StringClaim("custom:tenant")
 	assert.True(t, ok)
 	assert.Equal(t, "acme", tenant)
-	_, ok = c.String("custom:missing")
+	_, ok = c.StringClaim("custom:missing")
 	assert.False(t, ok)
 	var attrs struct {
 		Tenant string `json:"custom:tenant"`
