@@ -96,6 +96,18 @@ func requireRejected(t testing.TB, reason error, claims *cognito.Claims, err err
 	require.True(t, errors.As(err, &te))
 }
 
+// requireOutcome asserts acceptance when reason is nil, else rejection for
+// reason.
+func requireOutcome(t testing.TB, reason error, claims *cognito.Claims, err error) {
+	t.Helper()
+	if reason == nil {
+		require.NoError(t, err)
+		require.NotNil(t, claims)
+		return
+	}
+	requireRejected(t, reason, claims, err)
+}
+
 func requireUnavailable(t testing.TB, claims *cognito.Claims, err error) {
 	t.Helper()
 	require.Error(t, err)
