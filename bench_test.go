@@ -34,9 +34,10 @@ func BenchmarkVerifyFloor(b *testing.B) {
 	pub := &key.PublicKey
 	dot := strings.LastIndexByte(token, '.')
 	sig, _ := base64.RawURLEncoding.DecodeString(token[dot+1:])
+	input := []byte(token[:dot])
 	b.ReportAllocs()
 	for b.Loop() {
-		digest := sha256.Sum256([]byte(token[:dot]))
+		digest := sha256.Sum256(input)
 		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig); err != nil {
 			b.Fatal(err)
 		}
@@ -44,31 +45,62 @@ func BenchmarkVerifyFloor(b *testing.B) {
 }
 
 func BenchmarkVerify(b *testing.B) {
-	v, _, token := benchSetup(b)
+	cached, pool, token := benchSetup(b)
+	fresh := newVerifier(b, pool, func(c *cognito.Config) { c.TokenCacheSize = -1 })
+	verify := func(b *testing.B, v *cognito.Verifier, token string) {
+		if _, err := v.Verify(ctx, token); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// A fresh token: every call parses and checks the signature.
 	b.Run("fresh", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := v.Verify(ctx, token); err != nil {
-				b.Fatal(err)
-			}
+			verify(b, fresh, token)
 		}
 	})
-	b.Run("parallel", func(b *testing.B) {
+	// The same token again, answered by the verified-token cache.
+	b.Run("cache-hit", func(b *testing.B) {
 		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := v.Verify(ctx, token); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
+		for b.Loop() {
+			verify(b, cached, token)
+		}
 	})
+	// Distinct tokens through a full cache: verification plus insertion
+	// and eviction.
+	b.Run("cache-miss", func(b *testing.B) {
+		v := newVerifier(b, pool, func(c *cognito.Config) { c.TokenCacheSize = 64 })
+		tokens := make([]string, 256)
+		for i := range tokens {
+			tokens[i] = pool.AccessToken(cognitotest.WithGroups("users"))
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			verify(b, v, tokens[i%len(tokens)])
+			i++
+		}
+	})
+	parallel := func(v *cognito.Verifier) func(b *testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := v.Verify(ctx, token); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+	}
+	b.Run("fresh-parallel", parallel(fresh))
+	b.Run("cache-hit-parallel", parallel(cached))
 	b.Run("rejected-header", func(b *testing.B) {
 		bad := enc(`{"alg":"none","kid":"x"}`) + token[strings.IndexByte(token, '.'):]
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := v.Verify(ctx, bad); err == nil {
+			if _, err := fresh.Verify(ctx, bad); err == nil {
 				b.Fatal("accepted")
 			}
 		}
@@ -97,7 +129,8 @@ func BenchmarkBuildPolicy(b *testing.B) {
 }
 
 func BenchmarkMiddleware(b *testing.B) {
-	v, _, token := benchSetup(b)
+	_, pool, token := benchSetup(b)
+	v := newVerifier(b, pool, func(c *cognito.Config) { c.TokenCacheSize = -1 })
 	h := v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(204) }))
 	r := httptest.NewRequest("GET", "/notes", nil)
 	r.Header.Set("Authorization", "Bearer "+token)

@@ -168,6 +168,17 @@ type jwksCache struct {
 	fetchHook func(ctx context.Context) (*keySet, error)
 }
 
+// lookup returns the verification key for kid: from the cached set without
+// allocating, or through key.
+func (c *jwksCache) lookup(ctx context.Context, kid []byte) (*rsa.PublicKey, error) {
+	if s := c.set.Load(); s != nil {
+		if k := s.keys[string(kid)]; k != nil {
+			return k, nil
+		}
+	}
+	return c.key(ctx, string(kid))
+}
+
 // key returns the verification key for kid, fetching the key set when it
 // is not cached yet or does not hold kid (rate limited).
 func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/go-jose/go-jose/v4/json"
 )
 
 // Defaults and limits of [Config].
@@ -97,6 +95,13 @@ type Config struct {
 	// MaxTokenBytes rejects longer tokens before any decoding. Default
 	// DefaultMaxTokenBytes; at most 1 MiB.
 	MaxTokenBytes int
+
+	// TokenCacheSize bounds the cache of verified tokens, which answers a
+	// token seen before without parsing it or checking its signature again
+	// (exp, nbf and iat are always checked again; see the README for what
+	// else it does and does not change). Zero means DefaultTokenCacheSize;
+	// a negative value disables the cache. At most 1,000,000.
+	TokenCacheSize int
 }
 
 // Verifier verifies the tokens of one Cognito user pool. Build it once with
@@ -113,6 +118,7 @@ type Verifier struct {
 	now           func() time.Time
 	maxTokenBytes int
 	keys          *jwksCache
+	cache         *tokenCache // nil when disabled
 }
 
 // NewVerifier checks cfg and returns a Verifier. It does no network I/O:
@@ -179,6 +185,15 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		v.maxTokenBytes = DefaultMaxTokenBytes
 	case v.maxTokenBytes < 0 || v.maxTokenBytes > 1<<20:
 		return bad("MaxTokenBytes %d is not between 1 and 1 MiB", v.maxTokenBytes)
+	}
+
+	switch size := cfg.TokenCacheSize; {
+	case size == 0:
+		v.cache = newTokenCache(DefaultTokenCacheSize)
+	case size > 1_000_000:
+		return bad("TokenCacheSize %d is over 1,000,000", size)
+	case size > 0:
+		v.cache = newTokenCache(size)
 	}
 
 	c := &jwksCache{
@@ -270,8 +285,6 @@ func (v *Verifier) Warm(ctx context.Context) error {
 	return v.keys.warm(ctx)
 }
 
-var b64 = base64.RawURLEncoding.Strict()
-
 // Verify checks token and returns its claims. The checks, in order: size and
 // compact-JWS framing; header (alg exactly RS256, a kid, no other parameter
 // than typ); the key with that kid in the pool's key set; the RS256
@@ -281,163 +294,78 @@ var b64 = base64.RawURLEncoding.Strict()
 // On any failure it returns nil claims and an error that wraps either
 // [ErrInvalidToken] and a specific reason, or [ErrKeysUnavailable]. Verify
 // never returns an expiry error for a token whose signature is not valid.
+// The returned Claims must not be modified.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > v.maxTokenBytes {
 		return nil, reject(ErrTooLarge, "%d bytes, limit %d", len(token), v.maxTokenBytes)
 	}
-	h, p, s, err := split(token)
+	h, p, err := split(token)
 	if err != nil {
 		return nil, err
 	}
-	kid, err := parseHeader(token[:h])
+	// The digest of the signing input serves the signature check and the
+	// verified-token cache. A hit is a byte-identical token that passed
+	// every check before; only the time checks can change their answer.
+	digest := sha256.Sum256(bytesOf(token[:p]))
+	if v.cache != nil {
+		if c := v.cache.get(&digest, token[p+1:]); c != nil && c.set == v.keys.set.Load() {
+			if err := v.checkTimes(c); err != nil {
+				v.cache.remove(&digest, c)
+				return nil, err
+			}
+			return c, nil
+		}
+	}
+
+	// Buffers on the stack: a Cognito header is about 90 bytes, a signature
+	// 256, a payload under 2 KiB. Larger ones go to the heap.
+	var hbuf [256]byte
+	header, err := decodeInto(hbuf[:], token[:h])
+	if err != nil {
+		return nil, reject(ErrMalformed, "header is not base64url: %v", err)
+	}
+	kid, err := parseHeader(header)
 	if err != nil {
 		return nil, err
 	}
-	key, err := v.keys.key(ctx, kid)
-	if err != nil {
-		return nil, err
-	}
-	if err := verifySignature(key, token[:p], token[s:]); err != nil {
-		return nil, err
-	}
-	raw, err := b64.DecodeString(token[h+1 : p])
+	var pbuf [2048]byte
+	payload, err := decodeInto(pbuf[:], token[h+1:p])
 	if err != nil {
 		return nil, reject(ErrMalformed, "payload is not base64url: %v", err)
 	}
-	if !utf8.Valid(raw) {
-		return nil, reject(ErrMalformed, "payload is not UTF-8")
+	var sbuf [512]byte
+	sig, err := decodeInto(sbuf[:], token[p+1:])
+	if err != nil {
+		return nil, reject(ErrMalformed, "signature is not base64url: %v", err)
 	}
-	pl, err := decodePayload(raw)
+	key, err := v.keys.lookup(ctx, kid)
 	if err != nil {
 		return nil, err
 	}
-	return v.checkPayload(pl, raw)
-}
-
-// split checks the compact JWS framing and returns the end of the header,
-// the end of the signing input (the second dot), and the start of the
-// signature. Only the base64url alphabet and two dots are allowed: Go's
-// decoder would silently skip CR and LF.
-func split(token string) (h, p, s int, err error) {
-	if token == "" {
-		return 0, 0, 0, reject(ErrMalformed, "empty token")
+	if len(sig) != key.Size() {
+		return nil, reject(ErrSignature, "signature length does not match the key")
 	}
-	dots := 0
-	for i := 0; i < len(token); i++ {
-		c := token[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
-		case c == '.':
-			dots++
-			switch dots {
-			case 1:
-				h = i
-			case 2:
-				p = i
-			default:
-				return 0, 0, 0, reject(ErrMalformed, "more than three segments (JWE and JSON serialization are not accepted)")
-			}
-		default:
-			return 0, 0, 0, reject(ErrMalformed, "byte %#02x at offset %d is not base64url", c, i)
+	if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], sig); err != nil {
+		return nil, reject(ErrSignature, "")
+	}
+	if !utf8.Valid(payload) {
+		return nil, reject(ErrMalformed, "payload is not UTF-8")
+	}
+	c := &Claims{raw: string(payload)}
+	sc := scanned{arena: c.store[:0]}
+	if err := scanClaims(c.raw, &sc); err != nil {
+		return nil, err
+	}
+	if err := v.checkClaims(&sc, c); err != nil {
+		return nil, err
+	}
+	if v.cache != nil {
+		// Cache only under the key set that holds this key now; a set
+		// replaced meanwhile leaves the token to be verified again.
+		if set := v.keys.set.Load(); set != nil && set.keys[string(kid)] == key {
+			c.sig, c.set = token[p+1:], set
+			v.cache.put(&digest, c)
 		}
 	}
-	if dots != 2 {
-		return 0, 0, 0, reject(ErrMalformed, "%d segments, want 3", dots+1)
-	}
-	if h == 0 || p == h+1 {
-		return 0, 0, 0, reject(ErrMalformed, "empty header or payload")
-	}
-	return h, p, p + 1, nil
-}
-
-// header holds the only parameters a Cognito token header may carry.
-type header struct {
-	Alg json.RawMessage `json:"alg"`
-	Kid json.RawMessage `json:"kid"`
-	Typ json.RawMessage `json:"typ"`
-}
-
-// parseHeader checks the header and returns its kid. Every parameter other
-// than alg, kid and typ is rejected: jwk, jku, x5u and x5c could point at
-// keys the token chose, crit and b64 change what is signed, cty asks for
-// nested processing, and RFC 7515 §5.2 forbids ignoring what we do not
-// understand.
-func parseHeader(seg string) (string, error) {
-	raw, err := b64.DecodeString(seg)
-	if err != nil {
-		return "", reject(ErrMalformed, "header is not base64url: %v", err)
-	}
-	if len(raw) == 0 || raw[0] != '{' || !utf8.Valid(raw) {
-		return "", reject(ErrMalformed, "header is not a JSON object")
-	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &all); err != nil {
-		return "", reject(ErrMalformed, "header: %v", err)
-	}
-	var hd header
-	if err := json.Unmarshal(raw, &hd); err != nil {
-		return "", reject(ErrMalformed, "header: %v", err)
-	}
-	var alg string
-	if hd.Alg == nil || json.Unmarshal(hd.Alg, &alg) != nil {
-		if hd.Alg != nil && string(hd.Alg) != "null" {
-			return "", reject(ErrMalformed, "alg is not a string")
-		}
-		return "", reject(ErrAlgorithm, "alg is missing, want RS256")
-	}
-	if alg != "RS256" {
-		return "", reject(ErrAlgorithm, "alg %q, want RS256", alg)
-	}
-	for name := range all {
-		switch name {
-		case "alg", "kid", "typ":
-		default:
-			return "", reject(ErrHeader, "header parameter %q is not accepted", truncate(name))
-		}
-	}
-	if hd.Typ != nil {
-		var typ string
-		if json.Unmarshal(hd.Typ, &typ) != nil || !strings.EqualFold(typ, "JWT") {
-			return "", reject(ErrHeader, `typ is not "JWT"`)
-		}
-	}
-	if hd.Kid == nil || string(hd.Kid) == "null" {
-		return "", reject(ErrKeyNotFound, "kid is missing")
-	}
-	var kid string
-	if json.Unmarshal(hd.Kid, &kid) != nil {
-		return "", reject(ErrMalformed, "kid is not a string")
-	}
-	if kid == "" {
-		return "", reject(ErrKeyNotFound, "kid is empty")
-	}
-	if len(kid) > maxKidBytes {
-		return "", reject(ErrMalformed, "kid longer than %d bytes", maxKidBytes)
-	}
-	return kid, nil
-}
-
-func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
-
-// verifySignature checks the RS256 signature over the signing input.
-func verifySignature(key *rsa.PublicKey, signingInput, sig string) error {
-	// The key size is fixed, so a signature of another length is wrong
-	// before decoding it.
-	if b64.DecodedLen(len(sig)) != key.Size() {
-		return reject(ErrSignature, "signature length does not match the key")
-	}
-	raw, err := b64.DecodeString(sig)
-	if err != nil {
-		return reject(ErrSignature, "signature is not base64url")
-	}
-	digest := sha256.Sum256([]byte(signingInput))
-	if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], raw); err != nil {
-		return reject(ErrSignature, "")
-	}
-	return nil
+	return c, nil
 }

@@ -165,7 +165,7 @@ func TestNonCanonicalBase64(t *testing.T) {
 	good := pool.AccessToken()
 	h, p, s := parts(good)
 	c, err := v.Verify(ctx, h+"."+p+"."+s[:len(s)-1]+flipLowBits(s[len(s)-1]))
-	requireRejected(t, cognito.ErrSignature, c, err)
+	requireRejected(t, cognito.ErrMalformed, c, err)
 
 	// A header whose length is not a multiple of 3 has unused bits too.
 	header := `{"kid":"` + pool.AccessKeyID() + `","alg":"RS256"}`
