@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-jose/go-jose/v4/json"
@@ -279,3 +280,9 @@ func FuzzScanClaims(f *testing.F) {
 		compareDecoders(t, payload)
 	})
 }
+
+// Time returns the date as a time.
+func (d *refDate) Time() time.Time { return d.numericDate.time() }
+
+// Values returns aud's strings and whether aud was present and not null.
+func (a refAud) Values() ([]string, bool) { return a.values, a.present }

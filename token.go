@@ -71,10 +71,9 @@ func split(token string) (h, p int, err error) {
 // Headers of plain string members (what Cognito sends) take the fast path;
 // anything else is judged by the full JSON parser.
 func parseHeader(raw []byte) ([]byte, error) {
-	if len(raw) == 0 || raw[0] != '{' || !utf8.Valid(raw) {
+	if i := skipWS(raw, 0); i == len(raw) || raw[i] != '{' || !utf8.Valid(raw) {
 		return nil, reject(ErrMalformed, "header is not a JSON object")
-	}
-	if alg, kid, typ, ok := scanSimpleHeader(raw); ok {
+	} else if alg, kid, typ, ok := scanSimpleHeader(raw[i:]); ok {
 		return checkHeader(alg, kid, typ)
 	}
 	// A copy, so that the caller's stack buffer does not escape.

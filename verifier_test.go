@@ -268,8 +268,10 @@ func TestHeader(t *testing.T) {
 	}
 	assert.Zero(t, pool.Requests(), "header errors must not reach the network, least of all jku/x5u")
 
-	// Accepted header variants: typ JWT in any case, members in any order.
+	// Accepted header variants: typ JWT in any case, members in any order,
+	// JSON whitespace (the differential test against go-jose pins this).
 	for _, header := range []string{
+		" {\"kid\" : " + q(kid) + ",\n\"alg\":\"RS256\"}\t",
 		`{"alg":"RS256","kid":` + q(kid) + `,"typ":"JWT"}`,
 		`{"typ":"jwt","kid":` + q(kid) + `,"alg":"RS256"}`,
 	} {
