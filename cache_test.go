@@ -44,8 +44,8 @@ func TestTokenCacheMatchesWholeToken(t *testing.T) {
 	h, p, s := parts(token)
 	for forged, reason := range map[string]error{
 		h + "." + p + "." + s[:len(s)-1] + flipLowBits(s[len(s)-1]): cognito.ErrMalformed, // same bytes, other string
-		h + "." + p + "." + strings.Repeat("A", len(s)):              cognito.ErrSignature,
-		h + "." + p + ".":                                            cognito.ErrSignature,
+		h + "." + p + "." + strings.Repeat("A", len(s)):             cognito.ErrSignature,
+		h + "." + p + ".": cognito.ErrSignature,
 	} {
 		c, err := v.Verify(ctx, forged)
 		requireRejected(t, reason, c, err)

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
 )
 
 // Defaults and limits of [Config].
