@@ -119,3 +119,5 @@ func requireUnavailable(t testing.TB, claims *cognito.Claims, err error) {
 var ctx = context.Background()
 
 func contextWithCancel() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

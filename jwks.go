@@ -35,6 +35,7 @@ type keySet struct {
 	keys      map[string]*rsa.PublicKey
 	ambiguous map[string]bool // kids that appeared more than once
 	skipped   []string        // why keys were left out, for error messages
+	fetched   time.Time       // when it was fetched; zero for Config.JWKS
 }
 
 // jwkFields are the members inspected before go-jose parses a key, so that
@@ -143,16 +144,21 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// jwksCache holds one pool's key set. It fetches lazily, shares one fetch
-// among all waiting callers, refetches at most once per refetch interval
-// when a token names an unknown kid, and keeps the last good set when a
-// fetch fails. It runs no background goroutine: a Lambda may be frozen
-// between invocations.
+// jwksCache holds one issuer's key set. It fetches lazily and shares one
+// fetch among all waiting callers. A token naming an unknown kid triggers
+// at most one fetch per refetch interval. A set older than the refresh
+// interval is refreshed in the background while it keeps serving; a set
+// older than the maximum age (every refresh failed) is no longer used. A
+// failed fetch never replaces good keys, and after one, a cache without
+// usable keys waits failureBackoff before it tries again. It runs no
+// goroutine of its own between fetches: a Lambda may be frozen any time.
 type jwksCache struct {
 	url             string
 	client          *http.Client
 	fetchTimeout    time.Duration
 	refetchInterval time.Duration
+	refreshAfter    time.Duration // <= 0: never refresh a set that serves
+	maxAge          time.Duration // <= 0: a set never gets too old
 	now             func() time.Time
 	fixed           bool // keys given in Config.JWKS: never fetch
 
@@ -163,26 +169,40 @@ type jwksCache struct {
 	inflight  bool      // a fetch is running (guarded by mu)
 	lastFetch time.Time // start of the last fetch (guarded by mu)
 	lastErr   error     // result of the last finished fetch (guarded by mu)
+}
 
-	// fetchHook, when set by tests, replaces the HTTP fetch.
-	fetchHook func(ctx context.Context) (*keySet, error)
+// failureBackoff is how long a cache without usable keys waits after a
+// failed fetch before it fetches again; meanwhile callers get that failure.
+const failureBackoff = time.Second
+
+// usable returns the cached set unless it is older than maxAge.
+func (c *jwksCache) usable(now time.Time) *keySet {
+	s := c.set.Load()
+	if s == nil || c.fixed || c.maxAge <= 0 || now.Sub(s.fetched) < c.maxAge {
+		return s
+	}
+	return nil
 }
 
 // lookup returns the verification key for kid: from the cached set without
 // allocating, or through key.
 func (c *jwksCache) lookup(ctx context.Context, kid []byte) (*rsa.PublicKey, error) {
-	if s := c.set.Load(); s != nil {
+	now := c.now()
+	if s := c.usable(now); s != nil {
 		if k := s.keys[string(kid)]; k != nil {
+			if !c.fixed && c.refreshAfter > 0 && now.Sub(s.fetched) >= c.refreshAfter {
+				c.refreshInBackground(now)
+			}
 			return k, nil
 		}
 	}
 	return c.key(ctx, string(kid))
 }
 
-// key returns the verification key for kid, fetching the key set when it
-// is not cached yet or does not hold kid (rate limited).
+// key returns the verification key for kid when the cache has no usable
+// set or the set lacks kid, fetching as the rules allow.
 func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	s := c.set.Load()
+	s := c.usable(c.now())
 	if s != nil {
 		if k := s.keys[kid]; k != nil {
 			return k, nil
@@ -191,25 +211,25 @@ func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 			return nil, c.notFound(s, kid)
 		}
 	}
-	ch := c.startFetch()
+	ch := c.startFetch(s == nil)
 	if ch == nil {
-		// Inside the refetch window with no fetch running: fail fast. If
-		// the last refresh failed, the kid may exist and we cannot decide.
+		// Fail fast: inside the refetch window, or backing off after a
+		// failure. If that fetch failed, the kid may exist: undecided.
 		if err := c.lastError(); err != nil {
 			return nil, err
 		}
-		return nil, c.notFound(c.set.Load(), kid)
+		return nil, c.notFound(s, kid)
 	}
 	select {
 	case r := <-ch:
-		s = c.set.Load()
+		s = c.usable(c.now())
 		if s != nil {
 			if k := s.keys[kid]; k != nil {
 				return k, nil
 			}
 		}
 		if r.Err != nil {
-			// Either no keys at all, or the refresh that might have
+			// Either no usable keys at all, or the refresh that might have
 			// brought kid failed: we cannot decide.
 			return nil, r.Err
 		}
@@ -233,14 +253,19 @@ func (c *jwksCache) lastError() error {
 }
 
 // startFetch starts a fetch, or joins the one running, and returns the
-// channel its result arrives on. It returns nil when keys are cached and the
-// last fetch started less than refetchInterval ago.
-func (c *jwksCache) startFetch() <-chan singleflight.Result {
+// channel its result arrives on. need says the cache has no usable keys;
+// otherwise the fetch is for an unknown kid. It returns nil when the rules
+// say not to fetch now.
+func (c *jwksCache) startFetch(need bool) <-chan singleflight.Result {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.inflight {
 		now := c.now()
-		if c.set.Load() != nil && now.Sub(c.lastFetch) < c.refetchInterval {
+		since := now.Sub(c.lastFetch)
+		if need && c.lastErr != nil && since < failureBackoff {
+			return nil
+		}
+		if !need && since < c.refetchInterval {
 			return nil
 		}
 		c.inflight = true
@@ -249,6 +274,19 @@ func (c *jwksCache) startFetch() <-chan singleflight.Result {
 	// Holding mu guarantees a running fetch has not cleared inflight yet,
 	// so it is still registered in the group and DoChan joins it.
 	return c.group.DoChan("jwks", c.fetch)
+}
+
+// refreshInBackground starts a fetch without waiting for it, at most once
+// per refetch interval, unless one is running.
+func (c *jwksCache) refreshInBackground(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inflight || now.Sub(c.lastFetch) < c.refetchInterval {
+		return
+	}
+	c.inflight = true
+	c.lastFetch = now
+	c.group.DoChan("jwks", c.fetch) // the result channel is buffered
 }
 
 // fetch runs one fetch on its own bounded context, detached from any
@@ -267,15 +305,11 @@ func (c *jwksCache) fetch() (_ any, err error) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), c.fetchTimeout)
 	defer cancel()
-	var s *keySet
-	if c.fetchHook != nil {
-		s, err = c.fetchHook(ctx)
-	} else {
-		s, err = c.download(ctx)
-	}
+	s, err := c.download(ctx)
 	if err != nil {
 		return nil, &KeysError{URL: c.url, Err: err}
 	}
+	s.fetched = c.now()
 	c.set.Store(s) // replaced whole, and only by a valid set
 	return nil, nil
 }
@@ -306,13 +340,17 @@ func (c *jwksCache) download(ctx context.Context) (*keySet, error) {
 	return parseJWKS(body)
 }
 
-// warm fetches the key set unless one is cached.
+// warm fetches the key set unless a usable one is cached.
 func (c *jwksCache) warm(ctx context.Context) error {
-	if c.set.Load() != nil {
+	if c.usable(c.now()) != nil {
 		return nil
 	}
+	ch := c.startFetch(true)
+	if ch == nil {
+		return c.lastError()
+	}
 	select {
-	case r := <-c.startFetch():
+	case r := <-ch:
 		return r.Err
 	case <-ctx.Done():
 		return &KeysError{URL: c.url, Err: fmt.Errorf("waiting for the key set: %w", ctx.Err())}

@@ -257,6 +257,7 @@ type movingClock struct {
 }
 
 func (c *movingClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *movingClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 func (c *movingClock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -359,21 +360,29 @@ func TestJWKSColdFailures(t *testing.T) {
 	}
 	for name, h := range cases {
 		t.Run(name, func(t *testing.T) {
+			clk := &movingClock{now: fixedNow}
 			pool := newPool(t)
 			pool.SetJWKSHandler(h)
-			v := newVerifier(t, pool)
-			c, err := v.Verify(ctx, pool.AccessToken())
+			v := newVerifier(t, pool, func(c *cognito.Config) { c.Now = clk.Now })
+			token := pool.AccessToken()
+			c, err := v.Verify(ctx, token)
 			requireUnavailable(t, c, err)
 			var ke *cognito.KeysError
 			require.ErrorAs(t, err, &ke)
 			assert.Equal(t, pool.JWKSURL(), ke.URL)
-			assert.Equal(t, 1, pool.Requests(), "no redirect followed, no retry storm")
-			requireUnavailable(t, nil, v.Warm(ctx))
+			assert.Equal(t, 1, pool.Requests(), "no redirect followed, no retry")
 
-			// The same pool answering normally: the failure was the fault.
+			// The endpoint recovers. For failureBackoff (1 s) callers get
+			// the last failure without a request, then one fetch succeeds.
 			pool.SetJWKSHandler(nil)
-			_, err = v.Verify(ctx, pool.AccessToken())
+			c, err = v.Verify(ctx, token)
+			requireUnavailable(t, c, err)
+			requireUnavailable(t, nil, v.Warm(ctx))
+			assert.Equal(t, 1, pool.Requests(), "backing off")
+			clk.Add(time.Second)
+			_, err = v.Verify(ctx, token)
 			require.NoError(t, err)
+			assert.Equal(t, 2, pool.Requests())
 		})
 	}
 

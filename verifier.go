@@ -25,6 +25,12 @@ const (
 	// wait after one key-set fetch before it can trigger another, as in
 	// aws-jwt-verify.
 	DefaultRefetchInterval = 10 * time.Second
+	// DefaultKeyRefreshInterval is how old a fetched key set gets before it
+	// is refreshed in the background.
+	DefaultKeyRefreshInterval = time.Hour
+	// DefaultMaxKeyAge bounds how long cached keys serve while every
+	// refresh fails.
+	DefaultMaxKeyAge = 24 * time.Hour
 	// MaxLeeway caps Config.Leeway.
 	MaxLeeway = 5 * time.Minute
 
@@ -85,8 +91,19 @@ type Config struct {
 	// FetchTimeout bounds one key-set fetch. Default DefaultFetchTimeout.
 	FetchTimeout time.Duration
 	// RefetchInterval is the minimum time between two fetches caused by
-	// tokens with unknown kids. Default DefaultRefetchInterval.
+	// tokens with unknown kids, and between background refreshes. Default
+	// DefaultRefetchInterval.
 	RefetchInterval time.Duration
+	// KeyRefreshInterval is the age at which a fetched key set is refreshed
+	// in the background (the Verify that notices is not delayed), so that a
+	// key removed from the pool stops being trusted. Default
+	// DefaultKeyRefreshInterval; negative: never.
+	KeyRefreshInterval time.Duration
+	// MaxKeyAge is how long after the last successful fetch cached keys are
+	// still used while every refresh fails; after it, Verify returns
+	// ErrKeysUnavailable until a fetch succeeds. Default DefaultMaxKeyAge
+	// (Cognito tokens live at most a day); negative: keys never expire.
+	MaxKeyAge time.Duration
 
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
@@ -209,6 +226,10 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if c.fetchTimeout < 0 || c.refetchInterval < 0 {
 		return bad("FetchTimeout and RefetchInterval must not be negative")
 	}
+	c.refreshAfter, c.maxAge = orDefault(cfg.KeyRefreshInterval, DefaultKeyRefreshInterval), orDefault(cfg.MaxKeyAge, DefaultMaxKeyAge)
+	if c.maxAge > 0 && (c.refreshAfter <= 0 || c.refreshAfter >= c.maxAge) {
+		return bad("KeyRefreshInterval %v must be positive and shorter than MaxKeyAge %v", c.refreshAfter, c.maxAge)
+	}
 	if cfg.JWKS != nil {
 		if cfg.JWKSURL != "" {
 			return bad("JWKS and JWKSURL are both set")
@@ -236,6 +257,13 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	}
 	v.keys = c
 	return v, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
 }
 
 func cloneNonEmpty(in []string) []string {
