@@ -256,7 +256,7 @@ type movingClock struct {
 	now time.Time
 }
 
-func (c *movingClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *movingClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *movingClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 func (c *movingClock) Add(d time.Duration) {
 	c.mu.Lock()
