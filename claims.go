@@ -42,10 +42,11 @@ type Claims struct {
 	OriginJTI string // origin_jti
 	EventID   string // event_id
 
-	raw   string    // the payload JSON
-	store [8]string // backing store of Groups, Audience and Scopes when they fit
-	sig   string    // the token's signature, for the verified-token cache
-	set   *keySet   // the key set that verified it
+	raw   string     // the payload JSON
+	store [8]string  // backing store of Groups, Audience and Scopes when they fit
+	sig   string     // the token's signature, for the verified-token cache
+	set   *keySet    // the key set that verified it
+	keys  *jwksCache // the issuer's keys it came from
 }
 
 // HasGroup reports whether the token lists group in cognito:groups. The
@@ -81,7 +82,7 @@ func (c *Claims) StringClaim(name string) (string, bool) {
 
 // checkClaims applies the configured rules to the scanned payload (the
 // signature is already verified) and fills c.
-func (v *Verifier) checkClaims(sc *scanned, c *Claims) error {
+func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string) error {
 	if sc.has&cExp == 0 {
 		// Cognito always sets exp; a token without one never expires.
 		return reject(ErrClaim, "exp is missing")
@@ -97,10 +98,10 @@ func (v *Verifier) checkClaims(sc *scanned, c *Claims) error {
 		return err
 	}
 	if sc.has&cIss == 0 {
-		return reject(ErrIssuer, "iss is missing, want %q", v.issuer)
+		return reject(ErrIssuer, "iss is missing, want %q", issuer)
 	}
-	if sc.iss != v.issuer {
-		return reject(ErrIssuer, "got %q, want %q", sc.iss, v.issuer)
+	if sc.iss != issuer {
+		return reject(ErrIssuer, "got %q, want %q", sc.iss, issuer)
 	}
 	if sc.has&cTokenUse == 0 {
 		return reject(ErrTokenUse, "token_use is missing, want %q", v.tokenUse)

@@ -211,10 +211,16 @@ func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 			return nil, c.notFound(s, kid)
 		}
 	}
-	ch := c.startFetch(s == nil)
+	ch := c.startFetch()
 	if ch == nil {
-		// Fail fast: inside the refetch window, or backing off after a
-		// failure. If that fetch failed, the kid may exist: undecided.
+		// No fetch now: a fetch may just have brought the keys, else fail
+		// fast (inside the refetch window, or backing off after a
+		// failure). If that fetch failed, the kid may exist: undecided.
+		if s = c.usable(c.now()); s != nil {
+			if k := s.keys[kid]; k != nil {
+				return k, nil
+			}
+		}
 		if err := c.lastError(); err != nil {
 			return nil, err
 		}
@@ -253,19 +259,21 @@ func (c *jwksCache) lastError() error {
 }
 
 // startFetch starts a fetch, or joins the one running, and returns the
-// channel its result arrives on. need says the cache has no usable keys;
-// otherwise the fetch is for an unknown kid. It returns nil when the rules
-// say not to fetch now.
-func (c *jwksCache) startFetch(need bool) <-chan singleflight.Result {
+// channel its result arrives on. It returns nil when the rules say not to
+// fetch now: with usable keys, inside the refetch window; without, inside
+// the backoff after a failure. The state is read under the lock, so a fetch
+// that finished a moment ago counts.
+func (c *jwksCache) startFetch() <-chan singleflight.Result {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.inflight {
 		now := c.now()
 		since := now.Sub(c.lastFetch)
-		if need && c.lastErr != nil && since < failureBackoff {
-			return nil
-		}
-		if !need && since < c.refetchInterval {
+		if c.usable(now) != nil {
+			if since < c.refetchInterval {
+				return nil
+			}
+		} else if c.lastErr != nil && since < failureBackoff {
 			return nil
 		}
 		c.inflight = true
@@ -345,8 +353,11 @@ func (c *jwksCache) warm(ctx context.Context) error {
 	if c.usable(c.now()) != nil {
 		return nil
 	}
-	ch := c.startFetch(true)
+	ch := c.startFetch()
 	if ch == nil {
+		if c.usable(c.now()) != nil {
+			return nil
+		}
 		return c.lastError()
 	}
 	select {

@@ -406,10 +406,15 @@ func TestStress(t *testing.T) {
 				}
 			})
 		}
-		// Rotate keys mid-run, a few times.
+		// Rotate keys mid-run, a few times. As Cognito does, a new key is
+		// published before tokens signed with it circulate: the new tokens
+		// join the mix once a fetch that started after the rotation is in.
 		for range 5 {
 			time.Sleep(200 * time.Millisecond)
+			before := pool.JWKSRequests()
 			pool.RotateKeys()
+			require.Eventually(t, func() bool { return pool.JWKSRequests() >= before+2 }, 5*time.Second, time.Millisecond)
+			time.Sleep(10 * time.Millisecond)
 			mint()
 		}
 		wg.Wait()

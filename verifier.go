@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -77,12 +78,29 @@ type Config struct {
 	// never fetches keys, and a token with an unknown kid is rejected.
 	JWKS []byte
 
+	// UpdatedIssuer also accepts Cognito's updated issuer form,
+	// https://issuer-cognito-idp.{region}.amazonaws.com/{UserPoolID}, which
+	// pools opt in to, with its own key set. Each issuer's keys are
+	// fetched only once a token with that issuer arrives.
+	UpdatedIssuer bool
+	// ReplicaRegions accepts, for a pool with Multi-Region Replication,
+	// tokens issued in these regions:
+	// https://cognito-idp.{replica}.amazonaws.com/{UserPoolID} (and the
+	// updated form there too when UpdatedIssuer is set), each with its own
+	// key set, fetched lazily.
+	ReplicaRegions []string
+
 	// Issuer overrides the derived issuer, for local emulators and tests.
-	// It must be an https URL, or http on a loopback host. With it set,
-	// UserPoolID is not required to match the Cognito format.
+	// It must be an https URL, or http on a loopback host (any host with
+	// AllowHTTP). With it set, UserPoolID is not required to match the
+	// Cognito format.
 	Issuer string
 	// JWKSURL overrides the derived key-set URL; same rules as Issuer.
 	JWKSURL string
+	// AllowHTTP permits http Issuer and JWKSURL values on any host, for an
+	// emulator on a container network. Keys fetched over plain HTTP can be
+	// replaced by anyone on the path: never set it in production.
+	AllowHTTP bool
 
 	// HTTPClient fetches the key set. Nil means a client with dial, TLS and
 	// header timeouts of 3 s. Redirects are never followed, whatever the
@@ -133,8 +151,9 @@ type Verifier struct {
 	leeway        time.Duration
 	now           func() time.Time
 	maxTokenBytes int
-	keys          *jwksCache
-	cache         *tokenCache // nil when disabled
+	keys          *jwksCache            // the primary issuer's keys
+	issuers       map[string]*jwksCache // every issuer's keys, when there are several
+	cache         *tokenCache           // nil when disabled
 }
 
 // NewVerifier checks cfg and returns a Verifier. It does no network I/O:
@@ -154,7 +173,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		return nil, fmt.Errorf("cognito: invalid config: "+format, args...)
 	}
 	if cfg.Issuer != "" {
-		if err := checkURL(cfg.Issuer); err != nil {
+		if err := checkURL(cfg.Issuer, cfg.AllowHTTP); err != nil {
 			return bad("Issuer: %v", err)
 		}
 		if cfg.UserPoolID != "" && strings.ContainsAny(cfg.UserPoolID, "/?#") {
@@ -244,7 +263,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		c.url = cfg.JWKSURL
 		if c.url == "" {
 			c.url = v.issuer + "/.well-known/jwks.json"
-		} else if err := checkURL(c.url); err != nil {
+		} else if err := checkURL(c.url, cfg.AllowHTTP); err != nil {
 			return bad("JWKSURL: %v", err)
 		}
 		if cfg.HTTPClient != nil {
@@ -256,7 +275,60 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		}
 	}
 	v.keys = c
+
+	// More issuers of the same pool, each with its own key set.
+	var extra []string
+	region, _, _ := strings.Cut(cfg.UserPoolID, "_")
+	for i, r := range append([]string{region}, cfg.ReplicaRegions...) {
+		if i > 0 && r == region {
+			return bad("ReplicaRegions: %q is the pool's own region", r)
+		}
+		if r != region || cfg.UpdatedIssuer {
+			if !regionPattern.MatchString(r) {
+				return bad("ReplicaRegions: %q is not a region such as eu-west-1", r)
+			}
+		}
+		if r != region {
+			extra = append(extra, "https://cognito-idp."+r+".amazonaws.com/"+cfg.UserPoolID)
+		}
+		if cfg.UpdatedIssuer {
+			extra = append(extra, "https://issuer-cognito-idp."+r+".amazonaws.com/"+cfg.UserPoolID)
+		}
+	}
+	if len(extra) > 0 {
+		if cfg.Issuer != "" || cfg.JWKSURL != "" || cfg.JWKS != nil {
+			return bad("UpdatedIssuer and ReplicaRegions derive issuers from UserPoolID: not with Issuer, JWKSURL or JWKS")
+		}
+		v.issuers = map[string]*jwksCache{v.issuer: c}
+		for _, iss := range extra {
+			if v.issuers[iss] != nil {
+				return bad("issuer %q is configured twice", iss)
+			}
+			other := &jwksCache{
+				url:             iss + "/.well-known/jwks.json",
+				client:          c.client,
+				fetchTimeout:    c.fetchTimeout,
+				refetchInterval: c.refetchInterval,
+				refreshAfter:    c.refreshAfter,
+				maxAge:          c.maxAge,
+				now:             c.now,
+			}
+			v.issuers[iss] = other
+		}
+	}
 	return v, nil
+}
+
+// Issuers returns every iss value the verifier accepts, the primary first.
+func (v *Verifier) Issuers() []string {
+	out := []string{v.issuer}
+	for iss := range v.issuers {
+		if iss != v.issuer {
+			out = append(out, iss)
+		}
+	}
+	sort.Strings(out[1:])
+	return out
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -277,8 +349,9 @@ func cloneNonEmpty(in []string) []string {
 }
 
 // checkURL accepts absolute https URLs, and http URLs on loopback hosts
-// (local emulators), without user info, query or fragment.
-func checkURL(raw string) error {
+// (local emulators) or, with allowHTTP, any host; never user info, query or
+// fragment.
+func checkURL(raw string, allowHTTP bool) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return err
@@ -288,10 +361,10 @@ func checkURL(raw string) error {
 		return fmt.Errorf("%q is not an absolute URL without user info, query, fragment or trailing slash", raw)
 	case u.Scheme == "https":
 		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case u.Scheme == "http" && (allowHTTP || isLoopback(u.Hostname())):
 		return nil
 	}
-	return fmt.Errorf("%q is neither https nor http on a loopback host", raw)
+	return fmt.Errorf("%q is neither https nor http on a loopback host (set AllowHTTP for an emulator elsewhere)", raw)
 }
 
 func isLoopback(host string) bool {
@@ -307,7 +380,10 @@ func (v *Verifier) Issuer() string { return v.issuer }
 
 // Warm fetches the pool's signing keys now unless they are cached, so that
 // the first request does not wait for them (call it in a Lambda's init
-// phase). Errors wrap [ErrKeysUnavailable].
+// phase). With several issuers it warms the primary one only: the others'
+// keys are fetched when their first token arrives (a pool that has not
+// opted in to an issuer form has no key set there). Errors wrap
+// [ErrKeysUnavailable].
 func (v *Verifier) Warm(ctx context.Context) error {
 	return v.keys.warm(ctx)
 }
@@ -335,7 +411,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	// every check before; only the time checks can change their answer.
 	digest := sha256.Sum256(bytesOf(token[:p]))
 	if v.cache != nil {
-		if c := v.cache.get(&digest, token[p+1:]); c != nil && c.set == v.keys.set.Load() {
+		if c := v.cache.get(&digest, token[p+1:]); c != nil && c.set == c.keys.set.Load() {
 			if err := v.checkTimes(c); err != nil {
 				v.cache.remove(&digest, c)
 				return nil, err
@@ -365,7 +441,22 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err != nil {
 		return nil, reject(ErrMalformed, "signature is not base64url: %v", err)
 	}
-	key, err := v.keys.lookup(ctx, kid)
+	var c *Claims
+	var sc scanned
+	keys, issuer := v.keys, v.issuer
+	if v.issuers != nil {
+		// Several issuers: the unverified iss only selects whose key set to
+		// look in (no other issuer's keys are ever fetched); it is checked
+		// again, with everything else, once the signature holds.
+		if c, err = scanPayload(payload, &sc); err != nil {
+			return nil, err
+		}
+		if keys = v.issuers[sc.iss]; keys == nil {
+			return nil, reject(ErrIssuer, "iss %q is not one of %q", sc.iss, v.Issuers())
+		}
+		issuer = sc.iss
+	}
+	key, err := keys.lookup(ctx, kid)
 	if err != nil {
 		return nil, err
 	}
@@ -375,24 +466,35 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], sig); err != nil {
 		return nil, reject(ErrSignature, "")
 	}
-	if !utf8.Valid(payload) {
-		return nil, reject(ErrMalformed, "payload is not UTF-8")
+	if c == nil {
+		if c, err = scanPayload(payload, &sc); err != nil {
+			return nil, err
+		}
 	}
-	c := &Claims{raw: string(payload)}
-	sc := scanned{arena: c.store[:0]}
-	if err := scanClaims(c.raw, &sc); err != nil {
-		return nil, err
-	}
-	if err := v.checkClaims(&sc, c); err != nil {
+	if err := v.checkClaims(&sc, c, issuer); err != nil {
 		return nil, err
 	}
 	if v.cache != nil {
 		// Cache only under the key set that holds this key now; a set
 		// replaced meanwhile leaves the token to be verified again.
-		if set := v.keys.set.Load(); set != nil && set.keys[string(kid)] == key {
-			c.sig, c.set = token[p+1:], set
+		if set := keys.set.Load(); set != nil && set.keys[string(kid)] == key {
+			c.sig, c.set, c.keys = token[p+1:], set, keys
 			v.cache.put(&digest, c)
 		}
+	}
+	return c, nil
+}
+
+// scanPayload checks the payload's encoding and scans its claims into sc,
+// with a new Claims as the store of their lists.
+func scanPayload(payload []byte, sc *scanned) (*Claims, error) {
+	if !utf8.Valid(payload) {
+		return nil, reject(ErrMalformed, "payload is not UTF-8")
+	}
+	c := &Claims{raw: string(payload)}
+	sc.arena = c.store[:0]
+	if err := scanClaims(c.raw, sc); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
