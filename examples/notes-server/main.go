@@ -7,8 +7,10 @@
 //	go run ./examples/notes-server
 //
 // With COGNITO_USER_POOL_ID and COGNITO_CLIENT_IDS set it verifies real
-// Cognito access tokens instead. -addr (or NOTES_ADDR) sets the listen
-// address; SIGINT or SIGTERM shuts it down gracefully.
+// Cognito access tokens instead. Notes live in memory unless NOTES_TABLE
+// names a DynamoDB table (standard AWS configuration; DYNAMODB_ENDPOINT for
+// a local server). -addr (or NOTES_ADDR) sets the listen address; SIGINT or
+// SIGTERM shuts it down gracefully.
 package main
 
 import (
@@ -84,9 +86,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, lo
 	}
 	base := "http://" + ln.Addr().String()
 
-	store := &notes.MemoryStore{}
+	var store notes.Store = &notes.MemoryStore{}
+	if getenv("NOTES_TABLE") != "" {
+		ds, err := notes.NewDynamoStoreFromEnv(ctx, getenv)
+		if err != nil {
+			return err
+		}
+		store = ds
+	}
 	srv := &http.Server{
-		Handler:           v.Middleware(notes.NewHandler(store, log), cognito.WithLogger(log)),
+		Handler:           v.Middleware(notes.NewHandler(store, notes.UserFromClaims, log), cognito.WithLogger(log)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,

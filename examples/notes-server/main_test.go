@@ -9,12 +9,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cognito-verify/cognito/cognitotest"
+	"github.com/cognito-verify/cognito/examples/notes"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -226,4 +228,43 @@ func TestRunWithPoolConfig(t *testing.T) {
 	assert.Zero(t, pool.Requests(), "keys came from the file")
 	cancel()
 	require.NoError(t, <-done)
+}
+
+// With NOTES_TABLE the notes live in DynamoDB (here a local server): the
+// printed curl lines work the same, and the note is in the table.
+func TestPrintedCurlLinesOnDynamoDB(t *testing.T) {
+	endpoint := os.Getenv("DYNAMODB_ENDPOINT")
+	if endpoint == "" {
+		t.Skip("DYNAMODB_ENDPOINT is not set (.ci/run starts dynalite)")
+	}
+	table := "Notes-server-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	store := notes.NewLocalDynamoStore(endpoint, table)
+	require.NoError(t, store.CreateTable(context.Background()))
+	// The standard AWS chain, from the environment only.
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	env := map[string]string{"NOTES_TABLE": table, "DYNAMODB_ENDPOINT": endpoint}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	out, logs := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, out, logs) }()
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Press Ctrl+C") }, 10*time.Second, 10*time.Millisecond)
+	lines := curlLines(out.String())
+	require.Len(t, lines, 4)
+	status, body := replay(t, lines[0])
+	assert.Equal(t, 201, status, body)
+	status, body = replay(t, lines[1])
+	assert.Equal(t, 200, status)
+	assert.JSONEq(t, `{"notes":[{"noteid":"1","note":"hello from alice"}]}`, body)
+	cancel()
+	require.NoError(t, <-done, logs.String())
+
+	users := regexp.MustCompile(`"user":"([0-9a-f-]{36})"`).FindStringSubmatch(logs.String())
+	require.Len(t, users, 2, logs.String())
+	stored, err := store.List(context.Background(), users[1])
+	require.NoError(t, err)
+	assert.Equal(t, []notes.Note{{NoteID: "1", Note: "hello from alice"}}, stored)
 }

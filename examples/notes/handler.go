@@ -20,19 +20,33 @@ const (
 	MaxNoteLength = 8 << 10
 )
 
-// NewHandler returns the Notes API. It must run behind the cognito
-// middleware: the user is the verified token's sub, never anything in the
-// request.
+// UserFunc returns the user a request acts for, established by something
+// the handler trusts (a verified token, an authorizer), never the request's
+// own content; false refuses the request.
+type UserFunc func(r *http.Request) (string, bool)
+
+// UserFromClaims is the UserFunc behind the cognito middleware: the
+// verified token's sub.
+func UserFromClaims(r *http.Request) (string, bool) {
+	c, ok := cognito.ClaimsFromContext(r.Context())
+	if !ok || c.Subject == "" {
+		return "", false
+	}
+	return c.Subject, true
+}
+
+// NewHandler returns the Notes API, acting for the user that user returns
+// (UserFromClaims behind the cognito middleware).
 //
 //	POST   /notes            {"noteid","note"} → 201 {"message":"Note created"}
 //	GET    /notes            → 200 {"notes":[…]}
 //	GET    /notes/{noteid}   → 200 {"noteid","note"}
 //	DELETE /notes/{noteid}   → 204
-func NewHandler(store Store, log *slog.Logger) http.Handler {
+func NewHandler(store Store, user UserFunc, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{store: store, log: log}
+	a := &api{store: store, userOf: user, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /notes", a.create)
 	mux.HandleFunc("GET /notes", a.list)
@@ -42,19 +56,20 @@ func NewHandler(store Store, log *slog.Logger) http.Handler {
 }
 
 type api struct {
-	store Store
-	log   *slog.Logger
+	store  Store
+	userOf UserFunc
+	log    *slog.Logger
 }
 
-// user returns the verified subject; without one the request is refused
-// (the handler was mounted without the middleware).
+// user returns the request's user; without one the request is refused (the
+// handler was mounted without its authentication).
 func (a *api) user(w http.ResponseWriter, r *http.Request) (string, bool) {
-	c, ok := cognito.ClaimsFromContext(r.Context())
-	if !ok || c.Subject == "" {
+	id, ok := a.userOf(r)
+	if !ok || id == "" {
 		writeError(w, http.StatusUnauthorized, "no verified user")
 		return "", false
 	}
-	return c.Subject, true
+	return id, true
 }
 
 func (a *api) create(w http.ResponseWriter, r *http.Request) {

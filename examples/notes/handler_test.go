@@ -42,7 +42,7 @@ func newAPI(t *testing.T) (*cognitotest.Pool, string) {
 	pool := cognitotest.NewTestPool(t)
 	v, err := cognito.NewVerifier(pool.Config())
 	require.NoError(t, err)
-	srv := httptest.NewServer(v.Middleware(notes.NewHandler(&notes.MemoryStore{}, nil)))
+	srv := httptest.NewServer(v.Middleware(notes.NewHandler(&notes.MemoryStore{}, notes.UserFromClaims, nil)))
 	t.Cleanup(srv.Close)
 	return pool, srv.URL
 }
@@ -145,7 +145,7 @@ func TestNotesRejects(t *testing.T) {
 
 // Without the middleware the handler refuses to guess a user.
 func TestNotesWithoutMiddleware(t *testing.T) {
-	srv := httptest.NewServer(notes.NewHandler(&notes.MemoryStore{}, nil))
+	srv := httptest.NewServer(notes.NewHandler(&notes.MemoryStore{}, notes.UserFromClaims, nil))
 	t.Cleanup(srv.Close)
 	status, body := client{t, srv.URL, ""}.do("GET", "/notes", "")
 	assert.Equal(t, 401, status)

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/cognito-verify/cognito/examples/notes"
+)
+
+// function serves API Gateway proxy events with the Notes API handler.
+type function struct {
+	api http.Handler
+	log *slog.Logger
+}
+
+type userKey struct{}
+
+func newFunction(store notes.Store, log *slog.Logger) *function {
+	user := func(r *http.Request) (string, bool) {
+		id, ok := r.Context().Value(userKey{}).(string)
+		return id, ok && id != ""
+	}
+	return &function{api: notes.NewHandler(store, user, log), log: log}
+}
+
+// handle dispatches on the payload version: 2.0 is an HTTP API event,
+// anything else a REST API (payload 1.0) event.
+func (f *function) handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	var probe struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, fmt.Errorf("notes: event is not a JSON object: %w", err)
+	}
+	if probe.Version == "2.0" {
+		var ev events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("notes: HTTP API event: %w", err)
+		}
+		user := ""
+		if ev.RequestContext.Authorizer != nil {
+			user, _ = ev.RequestContext.Authorizer.Lambda["sub"].(string)
+		}
+		status, headers, body, err := f.serve(ctx, user, ev.RequestContext.HTTP.Method, ev.RawPath, ev.Headers, ev.Body, ev.IsBase64Encoded)
+		if err != nil {
+			return nil, err
+		}
+		return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: headers, Body: body}, nil
+	}
+	var ev events.APIGatewayProxyRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, fmt.Errorf("notes: REST API event: %w", err)
+	}
+	user, _ := ev.RequestContext.Authorizer["principalId"].(string)
+	status, headers, body, err := f.serve(ctx, user, ev.HTTPMethod, ev.Path, ev.Headers, ev.Body, ev.IsBase64Encoded)
+	if err != nil {
+		return nil, err
+	}
+	return events.APIGatewayProxyResponse{StatusCode: status, Headers: headers, Body: body}, nil
+}
+
+// serve runs one request through the Notes handler.
+func (f *function) serve(ctx context.Context, user, method, path string, headers map[string]string, body string, b64 bool) (int, map[string]string, string, error) {
+	payload := []byte(body)
+	if b64 {
+		var err error
+		if payload, err = base64.StdEncoding.DecodeString(body); err != nil {
+			return 0, nil, "", fmt.Errorf("notes: body is not base64: %w", err)
+		}
+	}
+	if user == "" {
+		// API Gateway let the request through without an authorizer's
+		// answer: a deployment error, never a reason to guess a user.
+		f.log.ErrorContext(ctx, "no authorizer principal in the event")
+	}
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, userKey{}, user), method, path, bytes.NewReader(payload))
+	if err != nil {
+		return 0, nil, "", fmt.Errorf("notes: request: %w", err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	w := &response{header: http.Header{}}
+	f.api.ServeHTTP(w, req)
+	out := map[string]string{}
+	for k, v := range w.header {
+		out[k] = strings.Join(v, ",")
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.status, out, w.body.String(), nil
+}
+
+// response is the http.ResponseWriter the handler writes into.
+type response struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *response) Header() http.Header { return r.header }
+
+func (r *response) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *response) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
+}
