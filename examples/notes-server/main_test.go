@@ -250,7 +250,9 @@ func TestPrintedCurlLinesOnDynamoDB(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out, logs := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, out, logs) }()
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, out, logs)
+	}()
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Press Ctrl+C") }, 10*time.Second, 10*time.Millisecond)
 	lines := curlLines(out.String())
 	require.Len(t, lines, 4)
