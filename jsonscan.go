@@ -367,39 +367,49 @@ func (d *scanner) skip(depth int) error {
 		if depth+1 > maxDepth {
 			return errDepth
 		}
-		d.i++
-		d.ws()
-		if d.peek() == '}' {
-			d.i++
-			return nil
-		}
-		for {
-			d.ws()
-			if _, err := d.str(); err != nil {
-				return err
-			}
-			d.ws()
-			if d.peek() != ':' {
-				return errSyntax
-			}
-			d.i++
-			d.ws()
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			d.ws()
-			switch d.peek() {
-			case ',':
-				d.i++
-			case '}':
-				d.i++
-				return nil
-			default:
-				return errSyntax
-			}
-		}
+		return d.object(func(string) error { return d.skip(depth + 1) })
 	}
 	return errSyntax
+}
+
+// object reads a JSON object at d.i, calling member for each name with d
+// at the start of its value; member must consume the value.
+func (d *scanner) object(member func(name string) error) error {
+	if d.peek() != '{' {
+		return errSyntax
+	}
+	d.i++
+	d.ws()
+	if d.peek() == '}' {
+		d.i++
+		return nil
+	}
+	for {
+		d.ws()
+		name, err := d.str()
+		if err != nil {
+			return err
+		}
+		d.ws()
+		if d.peek() != ':' {
+			return errSyntax
+		}
+		d.i++
+		d.ws()
+		if err := member(name); err != nil {
+			return err
+		}
+		d.ws()
+		switch d.peek() {
+		case ',':
+			d.i++
+		case '}':
+			d.i++
+			return nil
+		default:
+			return errSyntax
+		}
+	}
 }
 
 func (d *scanner) must(ok bool) error {
@@ -420,36 +430,11 @@ func scanClaims(payload string, sc *scanned) error {
 	if d.peek() != '{' {
 		return reject(ErrMalformed, "payload is not a JSON object")
 	}
-	d.i++
-	d.ws()
-	if d.peek() == '}' {
-		d.i++
-	} else {
-		for {
-			d.ws()
-			name, err := d.str()
-			if err != nil {
-				return reject(ErrMalformed, "payload: %v", err)
-			}
-			d.ws()
-			if d.peek() != ':' {
-				return reject(ErrMalformed, "payload: %v", errSyntax)
-			}
-			d.i++
-			d.ws()
-			if err := sc.member(&d, name); err != nil {
-				return err
-			}
-			d.ws()
-			if c := d.peek(); c == ',' {
-				d.i++
-				continue
-			} else if c == '}' {
-				d.i++
-				break
-			}
-			return reject(ErrMalformed, "payload: %v", errSyntax)
+	if err := d.object(func(name string) error { return sc.member(&d, name) }); err != nil {
+		if _, ok := err.(*TokenError); ok {
+			return err
 		}
+		return reject(ErrMalformed, "payload: %v", err)
 	}
 	d.ws()
 	if d.i != len(d.s) {
