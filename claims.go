@@ -1,6 +1,7 @@
 package cognito
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -51,10 +52,10 @@ type Claims struct {
 
 // HasGroup reports whether the token lists group in cognito:groups. The
 // comparison is exact.
-func (c *Claims) HasGroup(group string) bool { return contains(c.Groups, group) }
+func (c *Claims) HasGroup(group string) bool { return slices.Contains(c.Groups, group) }
 
 // HasScope reports whether the token grants scope. The comparison is exact.
-func (c *Claims) HasScope(scope string) bool { return contains(c.Scopes, scope) }
+func (c *Claims) HasScope(scope string) bool { return slices.Contains(c.Scopes, scope) }
 
 // Raw returns a copy of the token's payload JSON, with every claim including
 // custom:* attributes.
@@ -190,7 +191,7 @@ func (v *Verifier) checkClient(sc *scanned) (string, error) {
 			}
 			return "", reject(ErrClient, "client_id is missing")
 		}
-		if !v.skipClientID && !contains(v.clientIDs, sc.clientID) {
+		if !v.skipClientID && !slices.Contains(v.clientIDs, sc.clientID) {
 			return "", reject(ErrClient, "client_id %q is not one of %q", sc.clientID, v.clientIDs)
 		}
 		return sc.clientID, nil
@@ -203,20 +204,16 @@ func (v *Verifier) checkClient(sc *scanned) (string, error) {
 		return "", reject(ErrClient, "aud is missing or empty")
 	}
 	for _, a := range aud {
-		if v.skipClientID || contains(v.clientIDs, a) {
+		if v.skipClientID || slices.Contains(v.clientIDs, a) {
 			return a, nil
 		}
 	}
 	return "", reject(ErrClient, "aud %q holds none of %q", aud, v.clientIDs)
 }
 
+// anyOf reports whether have holds at least one of want.
 func anyOf(want, have []string) bool {
-	for _, w := range want {
-		if contains(have, w) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(want, func(w string) bool { return slices.Contains(have, w) })
 }
 
 func (d numericDate) time() time.Time { return time.Unix(d.sec, d.nsec) }

@@ -255,21 +255,8 @@ func hex4(s string, at int) (rune, bool) {
 	if at+4 > len(s) {
 		return 0, false
 	}
-	var r rune
-	for _, c := range []byte(s[at : at+4]) {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
+	n, err := strconv.ParseUint(s[at:at+4], 16, 16)
+	return rune(n), err == nil
 }
 
 // number reads a JSON number and returns its literal.

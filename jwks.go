@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,7 +112,7 @@ func parseJWK(raw []byte) (string, *rsa.PublicKey, error) {
 		return "", nil, fmt.Errorf("use %q is not sig", f.Use)
 	case f.Alg != "" && f.Alg != "RS256":
 		return "", nil, fmt.Errorf("alg %q is not RS256", f.Alg)
-	case f.KeyOps != nil && !contains(f.KeyOps, "verify"):
+	case f.KeyOps != nil && !slices.Contains(f.KeyOps, "verify"):
 		return "", nil, errors.New(`key_ops lacks "verify"`)
 	}
 	var k jose.JSONWebKey
@@ -133,15 +134,6 @@ func parseJWK(raw []byte) (string, *rsa.PublicKey, error) {
 		return "", nil, fmt.Errorf("RSA exponent %d, want %d", pub.E, rsaExponent)
 	}
 	return f.Kid, pub, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // jwksCache holds one issuer's key set. It fetches lazily and shares one
@@ -191,7 +183,10 @@ func (c *jwksCache) lookup(ctx context.Context, kid []byte) (*rsa.PublicKey, err
 	if s := c.usable(now); s != nil {
 		if k := s.keys[string(kid)]; k != nil {
 			if !c.fixed && c.refreshAfter > 0 && now.Sub(s.fetched) >= c.refreshAfter {
-				c.refreshInBackground(now)
+				// Refresh in the background: startFetch applies the
+				// refetch window and joins a running fetch; nobody waits
+				// for the result (its channel is buffered).
+				c.startFetch()
 			}
 			return k, nil
 		}
@@ -199,50 +194,39 @@ func (c *jwksCache) lookup(ctx context.Context, kid []byte) (*rsa.PublicKey, err
 	return c.key(ctx, string(kid))
 }
 
-// key returns the verification key for kid when the cache has no usable
-// set or the set lacks kid, fetching as the rules allow.
+// key returns the verification key for kid when the usable set (if any)
+// lacks it, fetching as the rules allow. Its caller, lookup, has just
+// looked in the cached set.
 func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	if c.fixed {
+		return nil, c.notFound(c.set.Load(), kid)
+	}
+	var err error
+	if ch := c.startFetch(); ch == nil {
+		// No fetch now (inside the refetch window, or backing off after a
+		// failure): the last fetch's outcome decides. A fetch may also just
+		// have brought kid.
+		err = c.lastError()
+	} else {
+		select {
+		case r := <-ch:
+			err = r.Err
+		case <-ctx.Done():
+			return nil, &KeysError{URL: c.url, Err: fmt.Errorf("waiting for the key set: %w", ctx.Err())}
+		}
+	}
 	s := c.usable(c.now())
 	if s != nil {
 		if k := s.keys[kid]; k != nil {
 			return k, nil
 		}
-		if c.fixed {
-			return nil, c.notFound(s, kid)
-		}
 	}
-	ch := c.startFetch()
-	if ch == nil {
-		// No fetch now: a fetch may just have brought the keys, else fail
-		// fast (inside the refetch window, or backing off after a
-		// failure). If that fetch failed, the kid may exist: undecided.
-		if s = c.usable(c.now()); s != nil {
-			if k := s.keys[kid]; k != nil {
-				return k, nil
-			}
-		}
-		if err := c.lastError(); err != nil {
-			return nil, err
-		}
-		return nil, c.notFound(s, kid)
+	if err != nil {
+		// Either no usable keys at all, or the fetch that might have
+		// brought kid failed: we cannot decide.
+		return nil, err
 	}
-	select {
-	case r := <-ch:
-		s = c.usable(c.now())
-		if s != nil {
-			if k := s.keys[kid]; k != nil {
-				return k, nil
-			}
-		}
-		if r.Err != nil {
-			// Either no usable keys at all, or the refresh that might have
-			// brought kid failed: we cannot decide.
-			return nil, r.Err
-		}
-		return nil, c.notFound(s, kid)
-	case <-ctx.Done():
-		return nil, &KeysError{URL: c.url, Err: fmt.Errorf("waiting for the key set: %w", ctx.Err())}
-	}
+	return nil, c.notFound(s, kid)
 }
 
 func (c *jwksCache) notFound(s *keySet, kid string) error {
@@ -282,19 +266,6 @@ func (c *jwksCache) startFetch() <-chan singleflight.Result {
 	// Holding mu guarantees a running fetch has not cleared inflight yet,
 	// so it is still registered in the group and DoChan joins it.
 	return c.group.DoChan("jwks", c.fetch)
-}
-
-// refreshInBackground starts a fetch without waiting for it, at most once
-// per refetch interval, unless one is running.
-func (c *jwksCache) refreshInBackground(now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.inflight || now.Sub(c.lastFetch) < c.refetchInterval {
-		return
-	}
-	c.inflight = true
-	c.lastFetch = now
-	c.group.DoChan("jwks", c.fetch) // the result channel is buffered
 }
 
 // fetch runs one fetch on its own bounded context, detached from any

@@ -87,7 +87,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.refuse(w, r, http.StatusBadRequest, "invalid_request", "more than one Authorization header", nil)
 		return
 	}
-	if r.URL.Query().Has("access_token") {
+	if r.URL.RawQuery != "" && r.URL.Query().Has("access_token") {
 		m.refuse(w, r, http.StatusBadRequest, "invalid_request", "tokens in the query string are not accepted", nil)
 		return
 	}

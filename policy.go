@@ -232,7 +232,8 @@ func (p *AuthPolicy) WithUsageIdentifierKey(key string) *AuthPolicy {
 	return p
 }
 
-// Build returns the response: Allow statements before Deny, the
+// Build returns the response (context values were checked as they were
+// added): Allow statements before Deny, the
 // unconditioned resources of one effect grouped in one statement, and one
 // statement per conditioned resource. It fails on the first invalid call
 // and on a policy with no statement.
@@ -242,11 +243,6 @@ func (p *AuthPolicy) Build() (AuthorizerResponse, error) {
 	}
 	if len(p.allow) == 0 && len(p.deny) == 0 {
 		return AuthorizerResponse{}, fmt.Errorf("%w: no statement (call AllowMethod, DenyMethod, AllowAllMethods…)", ErrPolicy)
-	}
-	for k, v := range p.context {
-		if err := checkContextValue(v); err != nil {
-			return AuthorizerResponse{}, fmt.Errorf("%w: context %q: %v", ErrPolicy, k, err)
-		}
 	}
 	var stmts []PolicyStatement
 	stmts = appendStatements(stmts, "Allow", p.allow)

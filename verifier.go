@@ -185,7 +185,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 			return bad("UserPoolID %q is not a Cognito user pool ID such as us-east-1_AbC123xyz", cfg.UserPoolID)
 		}
 		region, _, _ := strings.Cut(cfg.UserPoolID, "_")
-		v.issuer = "https://cognito-idp." + region + ".amazonaws.com/" + cfg.UserPoolID
+		v.issuer = cognitoIssuer("cognito-idp", region, cfg.UserPoolID)
 	}
 	switch v.tokenUse {
 	case AccessToken, IDToken:
@@ -276,35 +276,18 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	}
 	v.keys = c
 
-	// More issuers of the same pool, each with its own key set.
-	var extra []string
-	region, _, _ := strings.Cut(cfg.UserPoolID, "_")
-	for i, r := range append([]string{region}, cfg.ReplicaRegions...) {
-		if i > 0 && r == region {
-			return bad("ReplicaRegions: %q is the pool's own region", r)
-		}
-		if r != region || cfg.UpdatedIssuer {
-			if !regionPattern.MatchString(r) {
-				return bad("ReplicaRegions: %q is not a region such as eu-west-1", r)
-			}
-		}
-		if r != region {
-			extra = append(extra, "https://cognito-idp."+r+".amazonaws.com/"+cfg.UserPoolID)
-		}
-		if cfg.UpdatedIssuer {
-			extra = append(extra, "https://issuer-cognito-idp."+r+".amazonaws.com/"+cfg.UserPoolID)
-		}
-	}
-	if len(extra) > 0 {
+	// More issuers of the same pool, each with its own key set, fetched
+	// lazily like the primary one's.
+	if cfg.UpdatedIssuer || len(cfg.ReplicaRegions) > 0 {
 		if cfg.Issuer != "" || cfg.JWKSURL != "" || cfg.JWKS != nil {
 			return bad("UpdatedIssuer and ReplicaRegions derive issuers from UserPoolID: not with Issuer, JWKSURL or JWKS")
 		}
 		v.issuers = map[string]*jwksCache{v.issuer: c}
-		for _, iss := range extra {
+		add := func(iss string) bool {
 			if v.issuers[iss] != nil {
-				return bad("issuer %q is configured twice", iss)
+				return false
 			}
-			other := &jwksCache{
+			v.issuers[iss] = &jwksCache{
 				url:             iss + "/.well-known/jwks.json",
 				client:          c.client,
 				fetchTimeout:    c.fetchTimeout,
@@ -313,7 +296,23 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 				maxAge:          c.maxAge,
 				now:             c.now,
 			}
-			v.issuers[iss] = other
+			return true
+		}
+		home, _, _ := strings.Cut(cfg.UserPoolID, "_")
+		if cfg.UpdatedIssuer {
+			add(cognitoIssuer("issuer-cognito-idp", home, cfg.UserPoolID))
+		}
+		for _, r := range cfg.ReplicaRegions {
+			switch {
+			case r == home:
+				return bad("ReplicaRegions: %q is the pool's own region", r)
+			case !regionPattern.MatchString(r):
+				return bad("ReplicaRegions: %q is not a region such as eu-west-1", r)
+			case !add(cognitoIssuer("cognito-idp", r, cfg.UserPoolID)):
+				return bad("ReplicaRegions: %q is listed twice", r)
+			case cfg.UpdatedIssuer:
+				add(cognitoIssuer("issuer-cognito-idp", r, cfg.UserPoolID))
+			}
 		}
 	}
 	return v, nil
@@ -329,6 +328,12 @@ func (v *Verifier) Issuers() []string {
 	}
 	sort.Strings(out[1:])
 	return out
+}
+
+// cognitoIssuer returns a Cognito issuer URL: host is cognito-idp, or
+// issuer-cognito-idp for the updated form.
+func cognitoIssuer(host, region, poolID string) string {
+	return "https://" + host + "." + region + ".amazonaws.com/" + poolID
 }
 
 func orDefault(d, def time.Duration) time.Duration {

@@ -24,6 +24,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -123,13 +124,7 @@ func (p *Pool) Close() {
 // Issuer returns the pool's issuer, in Cognito's format
 // https://cognito-idp.{region}.amazonaws.com/{PoolID}.
 func (p *Pool) Issuer() string {
-	region := p.PoolID
-	for i := range len(region) {
-		if region[i] == '_' {
-			region = region[:i]
-			break
-		}
-	}
+	region, _, _ := strings.Cut(p.PoolID, "_")
 	return "https://cognito-idp." + region + ".amazonaws.com/" + p.PoolID
 }
 
