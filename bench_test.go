@@ -143,3 +143,24 @@ func BenchmarkMiddleware(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMultiVerifier is the cost of routing by issuer on top of Verify,
+// on a cache hit (where it shows most).
+func BenchmarkMultiVerifier(b *testing.B) {
+	a := newPool(b, cognitotest.WithPoolID("us-east-1_PoolA"))
+	other := newPool(b, cognitotest.WithPoolID("us-east-1_PoolB"))
+	m, err := cognito.NewMultiVerifier(a.Config(), other.Config())
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := a.AccessToken()
+	if _, err := m.Verify(ctx, token); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Verify(ctx, token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
