@@ -72,6 +72,7 @@ func TestJWKSContentRejected(t *testing.T) {
 		"K-23 duplicate keys":     []byte(`{"keys":[` + string(mustJSON(t, good)) + `],"keys":[]}`),
 		"K-25 too many keys":      jwks(t, many...),
 		"only unusable keys":      jwks(t, jwk(kid, &key.PublicKey, map[string]any{"use": "enc"})),
+		"kid over 256 bytes only": jwks(t, jwk(strings.Repeat("k", 257), &key.PublicKey, nil)),
 		"K-26 private key only":   jwks(t, jwk(kid, &key.PublicKey, map[string]any{"d": b64int(key.D), "p": b64int(key.Primes[0]), "q": b64int(key.Primes[1])})),
 		"K-26 symmetric key only": jwks(t, map[string]any{"kty": "oct", "kid": "h", "k": "MTEx"}),
 	}

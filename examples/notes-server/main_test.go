@@ -34,29 +34,30 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// start runs the server with no configuration, as `go run
-// ./examples/notes-server` does, and returns its printed instructions.
-func start(t *testing.T) (instructions string, stop func() string) {
+// start runs the server with env as its environment, as `go run
+// ./examples/notes-server` does, until it has printed ready; it returns
+// what it printed then. stop shuts it down and returns all it printed.
+func start(t *testing.T, env map[string]string, ready string) (instructions string, stop func() string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, logs := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, out, logs)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, out, logs)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "Press Ctrl+C") {
+	for !strings.Contains(out.String(), ready) {
 		select {
 		case err := <-done:
 			t.Fatalf("server stopped: %v\n%s", err, logs.String())
 		default:
 		}
-		require.True(t, time.Now().Before(deadline), "no instructions printed")
+		require.True(t, time.Now().Before(deadline), "%q not printed", ready)
 		time.Sleep(10 * time.Millisecond)
 	}
 	return out.String(), func() string {
 		cancel()
-		require.NoError(t, <-done)
+		require.NoError(t, <-done, logs.String())
 		return out.String()
 	}
 }
@@ -149,7 +150,7 @@ func replay(t *testing.T, line string) (int, string) {
 // The README's promise: the printed curl lines create a note, list it, show
 // that bob sees nothing, and show 401 without a token.
 func TestPrintedCurlLinesWork(t *testing.T) {
-	out, stop := start(t)
+	out, stop := start(t, nil, "Press Ctrl+C")
 	lines := curlLines(out)
 	require.Len(t, lines, 4, out)
 
@@ -176,7 +177,7 @@ func TestPrintedCurlLinesInAShell(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed; TestPrintedCurlLinesWork replays the lines without it")
 	}
-	out, stop := start(t)
+	out, stop := start(t, nil, "Press Ctrl+C")
 	defer stop()
 	lines := curlLines(out)
 	require.Len(t, lines, 4)
@@ -210,15 +211,10 @@ func TestRunWithPoolConfig(t *testing.T) {
 	require.NoError(t, os.WriteFile(jwks, pool.JWKS(), 0o600))
 	env := map[string]string{"COGNITO_USER_POOL_ID": pool.PoolID, "COGNITO_CLIENT_IDS": pool.ClientID, "COGNITO_JWKS_FILE": jwks}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	out, logs := &syncBuffer{}, &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, out, logs)
-	}()
-	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Authorization: Bearer") }, 10*time.Second, 10*time.Millisecond)
-	assert.Contains(t, out.String(), pool.Issuer())
-	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(out.String())
+	out, stop := start(t, env, "Authorization: Bearer")
+	defer stop()
+	assert.Contains(t, out, pool.Issuer())
+	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(out)
 	require.NotEmpty(t, base)
 
 	status, body := replay(t, "curl -i -X POST "+base+"/notes -H 'Authorization: Bearer "+pool.AccessToken()+"' -d '{\"noteid\":\"a\",\"note\":\"b\"}'")
@@ -226,8 +222,6 @@ func TestRunWithPoolConfig(t *testing.T) {
 	status, _ = replay(t, "curl -i "+base+"/notes -H 'Authorization: Bearer "+pool.IDToken()+"'")
 	assert.Equal(t, 401, status)
 	assert.Zero(t, pool.Requests(), "keys came from the file")
-	cancel()
-	require.NoError(t, <-done)
 }
 
 // With NOTES_TABLE the notes live in DynamoDB (here a local server): the
@@ -247,26 +241,20 @@ func TestPrintedCurlLinesOnDynamoDB(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	env := map[string]string{"NOTES_TABLE": table, "DYNAMODB_ENDPOINT": endpoint}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	out, logs := &syncBuffer{}, &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, out, logs)
-	}()
-	require.Eventually(t, func() bool { return strings.Contains(out.String(), "Press Ctrl+C") }, 10*time.Second, 10*time.Millisecond)
-	lines := curlLines(out.String())
+	out, stop := start(t, env, "Press Ctrl+C")
+	lines := curlLines(out)
 	require.Len(t, lines, 4)
 	status, body := replay(t, lines[0])
 	assert.Equal(t, 201, status, body)
 	status, body = replay(t, lines[1])
 	assert.Equal(t, 200, status)
 	assert.JSONEq(t, `{"notes":[{"noteid":"1","note":"hello from alice"}]}`, body)
-	cancel()
-	require.NoError(t, <-done, logs.String())
+	stop()
 
-	users := regexp.MustCompile(`"user":"([0-9a-f-]{36})"`).FindStringSubmatch(logs.String())
-	require.Len(t, users, 2, logs.String())
-	stored, err := store.List(context.Background(), users[1])
+	// The server's fake pool has the default pool ID, so alice's sub is
+	// the one any default pool gives her.
+	alice := cognitotest.NewTestPool(t).Subject("alice")
+	stored, err := store.List(context.Background(), alice)
 	require.NoError(t, err)
 	assert.Equal(t, []notes.Note{{NoteID: "1", Note: "hello from alice"}}, stored)
 }
