@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/go-jose/go-jose/v4/json"
 )
@@ -18,9 +19,14 @@ const (
 )
 
 // Claims are the verified claims of a Cognito access or ID token. A Claims
-// value is returned only when every check passed. It is read-only: Verify
-// may return the same Claims for the same token, so callers must not modify
-// it, nor its slices. It is safe for concurrent reads.
+// value is returned only when every check passed. Each call of Verify
+// returns a Claims of its own, sharing no writable memory with any other:
+// a caller may modify it, and no later decision (a verified-token cache
+// hit, a middleware rule) reads it. It is safe for concurrent reads.
+//
+// Its strings are substrings of one copy of the token's payload: keeping
+// any of them keeps the whole payload (1–2 KiB) alive. Clone what you keep
+// long-term, such as a map key: strings.Clone(claims.Subject).
 type Claims struct {
 	Subject  string   // sub: the user's stable ID (a UUID), never empty
 	Username string   // username (access) or cognito:username (ID); empty for client-credentials tokens
@@ -43,11 +49,45 @@ type Claims struct {
 	OriginJTI string // origin_jti
 	EventID   string // event_id
 
-	raw   string     // the payload JSON
-	store [8]string  // backing store of Groups, Audience and Scopes when they fit
-	sig   string     // the token's signature, for the verified-token cache
-	set   *keySet    // the key set that verified it
-	keys  *jwksCache // the issuer's keys it came from
+	raw   string    // the payload JSON
+	arena []string  // Audience, Groups and Scopes, one after the other
+	store [8]string // backing store of arena when it fits
+	lists [3]span   // where Audience, Groups and Scopes are in arena
+}
+
+// span is a list's place in Claims.arena; a list whose claim is absent
+// (nil) has ok false.
+type span struct {
+	from, to int
+	ok       bool
+}
+
+func (s span) of(arena []string) []string {
+	if !s.ok {
+		return nil
+	}
+	return arena[s.from:s.to:s.to]
+}
+
+// clone returns a copy of c that shares no writable memory with it: the
+// lists are re-made in the copy's own store (or, past 8 entries, a new
+// array). Strings are immutable and stay shared.
+func (c *Claims) clone() *Claims {
+	out := new(Claims)
+	c.copyTo(out)
+	return out
+}
+
+func (c *Claims) copyTo(out *Claims) {
+	*out = *c
+	if len(c.arena) <= len(c.store) && (c.arena == nil || unsafe.SliceData(c.arena) == &c.store[0]) {
+		out.arena = out.store[:len(c.arena):len(c.arena)]
+	} else {
+		out.arena = slices.Clone(c.arena)
+	}
+	out.Audience = c.lists[0].of(out.arena)
+	out.Groups = c.lists[1].of(out.arena)
+	out.Scopes = c.lists[2].of(out.arena)
 }
 
 // HasGroup reports whether the token lists group in cognito:groups. The
@@ -83,7 +123,7 @@ func (c *Claims) StringClaim(name string) (string, bool) {
 
 // checkClaims applies the configured rules to the scanned payload (the
 // signature is already verified) and fills c.
-func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string) error {
+func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string, now time.Time) error {
 	if sc.has&cExp == 0 {
 		// Cognito always sets exp; a token without one never expires.
 		return reject(ErrClaim, "exp is missing")
@@ -95,7 +135,7 @@ func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string) error {
 	if sc.has&cIat != 0 {
 		c.IssuedAt = sc.iat.time()
 	}
-	if err := v.checkTimes(c); err != nil {
+	if err := v.checkTimes(c, now); err != nil {
 		return err
 	}
 	if sc.has&cIss == 0 {
@@ -146,15 +186,15 @@ func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string) error {
 			}
 		}
 	}
-	if sc.has&cGroups != 0 {
-		c.Groups = sc.arena[sc.groupsFrom:sc.groupsTo:sc.groupsTo]
+	c.arena = sc.arena[:len(sc.arena):len(sc.arena)]
+	c.lists = [3]span{
+		{sc.audFrom, sc.audTo, sc.has&cAud != 0},
+		{sc.groupsFrom, sc.groupsTo, sc.has&cGroups != 0},
+		{scopesFrom, len(sc.arena), sc.has&cScope != 0 && len(sc.arena) > scopesFrom},
 	}
-	if sc.has&cAud != 0 {
-		c.Audience = sc.arena[sc.audFrom:sc.audTo:sc.audTo]
-	}
-	if sc.has&cScope != 0 && len(sc.arena) > scopesFrom {
-		c.Scopes = sc.arena[scopesFrom:len(sc.arena):len(sc.arena)]
-	}
+	c.Audience = c.lists[0].of(c.arena)
+	c.Groups = c.lists[1].of(c.arena)
+	c.Scopes = c.lists[2].of(c.arena)
 	if len(v.groups) > 0 && !anyOf(v.groups, c.Groups) {
 		return reject(ErrGroup, "token holds none of the groups %q", v.groups)
 	}
@@ -164,18 +204,19 @@ func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string) error {
 	return nil
 }
 
-// checkTimes checks exp, nbf and iat (zero: absent) against the clock, on
-// every verification and every cache hit.
-func (v *Verifier) checkTimes(c *Claims) error {
-	now := v.now()
+// checkTimes checks exp, nbf and iat (zero: absent) against now, on every
+// verification and every cache hit: exp with Leeway, nbf and iat with the
+// larger of Leeway and ClockSkew (a token from a few seconds in the future
+// is a clock difference, not an attack).
+func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
 	// RFC 7519 §4.1.4: the current time MUST be before exp.
 	if !now.Before(c.ExpiresAt.Add(v.leeway)) {
 		return reject(ErrExpired, "expired at %s", c.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	if !c.NotBefore.IsZero() && now.Add(v.leeway).Before(c.NotBefore) {
+	if !c.NotBefore.IsZero() && now.Add(v.skew).Before(c.NotBefore) {
 		return reject(ErrNotYetValid, "not valid before %s", c.NotBefore.UTC().Format(time.RFC3339))
 	}
-	if !c.IssuedAt.IsZero() && now.Add(v.leeway).Before(c.IssuedAt) {
+	if !c.IssuedAt.IsZero() && now.Add(v.skew).Before(c.IssuedAt) {
 		return reject(ErrIssuedInFuture, "issued at %s", c.IssuedAt.UTC().Format(time.RFC3339))
 	}
 	return nil

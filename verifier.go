@@ -32,8 +32,13 @@ const (
 	// DefaultMaxKeyAge bounds how long cached keys serve while every
 	// refresh fails.
 	DefaultMaxKeyAge = 24 * time.Hour
-	// MaxLeeway caps Config.Leeway.
+	// MaxLeeway caps Config.Leeway and Config.ClockSkew.
 	MaxLeeway = 5 * time.Minute
+	// DefaultClockSkew is how far in the future iat and nbf may be when
+	// Config.ClockSkew is zero. A real Cognito access token carries an iat
+	// seconds after its auth_time, so a server clock that lags Cognito's by
+	// a second or two would otherwise reject a token used at once.
+	DefaultClockSkew = time.Minute
 
 	maxKidBytes = 256
 )
@@ -69,9 +74,15 @@ type Config struct {
 	// least one of them. Not allowed with IDToken (ID tokens carry no scope).
 	Scopes []string
 
-	// Leeway tolerates clock skew on exp, nbf and iat. Default 0; at most
+	// Leeway tolerates clock skew on exp: a token is accepted until
+	// exp + Leeway. Default 0 (exp is exact, RFC 7519 §4.1.4); at most
 	// MaxLeeway.
 	Leeway time.Duration
+	// ClockSkew tolerates a server clock behind Cognito's: iat and nbf may
+	// be up to ClockSkew (or Leeway, if larger) in the future. Default
+	// DefaultClockSkew (1 minute, as go-jose); negative: none; at most
+	// MaxLeeway. A token issued further in the future is rejected.
+	ClockSkew time.Duration
 
 	// JWKS, when set, is the pool's key set (the JSON of its jwks.json,
 	// downloaded once and shipped with the program). The verifier then
@@ -148,7 +159,8 @@ type Verifier struct {
 	skipClientID  bool
 	groups        []string
 	scopes        []string
-	leeway        time.Duration
+	leeway        time.Duration // on exp
+	skew          time.Duration // on iat and nbf: max(Leeway, ClockSkew)
 	now           func() time.Time
 	maxTokenBytes int
 	keys          *jwksCache            // the primary issuer's keys
@@ -212,6 +224,15 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if v.leeway < 0 || v.leeway > MaxLeeway {
 		return bad("Leeway %v is not between 0 and %v", v.leeway, MaxLeeway)
 	}
+	switch skew := cfg.ClockSkew; {
+	case skew > MaxLeeway:
+		return bad("ClockSkew %v is over %v", skew, MaxLeeway)
+	case skew == 0:
+		v.skew = DefaultClockSkew
+	case skew > 0:
+		v.skew = skew
+	}
+	v.skew = max(v.skew, v.leeway)
 	if v.now == nil {
 		v.now = time.Now
 	}
@@ -362,7 +383,7 @@ func checkURL(raw string, allowHTTP bool) error {
 		return err
 	}
 	switch {
-	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "/"):
+	case u.Host == "" || u.User != nil || strings.ContainsAny(raw, "?#") || strings.HasSuffix(raw, "/"):
 		return fmt.Errorf("%q is not an absolute URL without user info, query, fragment or trailing slash", raw)
 	case u.Scheme == "https":
 		return nil
@@ -402,7 +423,7 @@ func (v *Verifier) Warm(ctx context.Context) error {
 // On any failure it returns nil claims and an error that wraps either
 // [ErrInvalidToken] and a specific reason, or [ErrKeysUnavailable]. Verify
 // never returns an expiry error for a token whose signature is not valid.
-// The returned Claims must not be modified.
+// The returned Claims are the caller's own (see [Claims]).
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > v.maxTokenBytes {
 		return nil, reject(ErrTooLarge, "%d bytes, limit %d", len(token), v.maxTokenBytes)
@@ -416,12 +437,18 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	// every check before; only the time checks can change their answer.
 	digest := sha256.Sum256(bytesOf(token[:p]))
 	if v.cache != nil {
-		if c := v.cache.get(&digest, token[p+1:]); c != nil && c.set == c.keys.set.Load() {
-			if err := v.checkTimes(c); err != nil {
-				v.cache.remove(&digest, c)
-				return nil, err
+		if e := v.cache.get(&digest, token[p+1:]); e != nil {
+			// A hit obeys the key rules of a miss (the set that verified
+			// it must still serve) and the time rules, on the entry's own
+			// copy of the claims; the caller gets a copy of its own.
+			if now := v.now(); e.keys.serves(e.set, now) {
+				if err := v.checkTimes(&e.claims, now); err != nil {
+					v.cache.remove(&digest, e)
+					return nil, err
+				}
+				v.cache.served(&digest)
+				return e.claims.clone(), nil
 			}
-			return c, nil
 		}
 	}
 
@@ -448,20 +475,23 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	var c *Claims
 	var sc scanned
+	var scanErr error
 	keys, issuer := v.keys, v.issuer
 	if v.issuers != nil {
 		// Several issuers: the unverified iss only selects whose key set to
 		// look in (no other issuer's keys are ever fetched); it is checked
-		// again, with everything else, once the signature holds.
-		if c, err = scanPayload(payload, &sc); err != nil {
-			return nil, err
+		// again, with everything else, once the signature holds. A payload
+		// that does not scan is judged after the signature too, with the
+		// primary issuer's keys when it names no issuer.
+		c, scanErr = scanPayload(payload, &sc)
+		if sc.has&cIss != 0 {
+			if keys = v.issuers[sc.iss]; keys == nil {
+				return nil, reject(ErrIssuer, "iss %q is not one of %q", truncate(sc.iss), v.Issuers())
+			}
+			issuer = sc.iss
 		}
-		if keys = v.issuers[sc.iss]; keys == nil {
-			return nil, reject(ErrIssuer, "iss %q is not one of %q", sc.iss, v.Issuers())
-		}
-		issuer = sc.iss
 	}
-	key, err := keys.lookup(ctx, kid)
+	key, set, err := keys.lookup(ctx, kid, v.now())
 	if err != nil {
 		return nil, err
 	}
@@ -472,20 +502,19 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, reject(ErrSignature, "")
 	}
 	if c == nil {
-		if c, err = scanPayload(payload, &sc); err != nil {
-			return nil, err
-		}
+		c, scanErr = scanPayload(payload, &sc)
 	}
-	if err := v.checkClaims(&sc, c, issuer); err != nil {
+	if scanErr != nil {
+		return nil, scanErr
+	}
+	if err := v.checkClaims(&sc, c, issuer, v.now()); err != nil {
 		return nil, err
 	}
 	if v.cache != nil {
-		// Cache only under the key set that holds this key now; a set
-		// replaced meanwhile leaves the token to be verified again.
-		if set := keys.set.Load(); set != nil && set.keys[string(kid)] == key {
-			c.sig, c.set, c.keys = token[p+1:], set, keys
-			v.cache.put(&digest, c)
-		}
+		// The entry keeps its own copy, under the set that holds the key.
+		e := &cacheEntry{sig: token[p+1:], set: set, keys: keys}
+		c.copyTo(&e.claims)
+		v.cache.put(&digest, e)
 	}
 	return c, nil
 }
