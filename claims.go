@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/go-jose/go-jose/v4/json"
 )
@@ -50,44 +49,39 @@ type Claims struct {
 	EventID   string // event_id
 
 	raw   string    // the payload JSON
-	arena []string  // Audience, Groups and Scopes, one after the other
-	store [8]string // backing store of arena when it fits
-	lists [3]span   // where Audience, Groups and Scopes are in arena
+	store [8]string // backing store of Audience, Groups and Scopes when they fit
 }
 
-// span is a list's place in Claims.arena; a list whose claim is absent
-// (nil) has ok false.
-type span struct {
-	from, to int
-	ok       bool
-}
-
-func (s span) of(arena []string) []string {
-	if !s.ok {
-		return nil
-	}
-	return arena[s.from:s.to:s.to]
-}
-
-// clone returns a copy of c that shares no writable memory with it: the
-// lists are re-made in the copy's own store (or, past 8 entries, a new
-// array). Strings are immutable and stay shared.
+// clone returns a copy of c that shares no writable memory with it.
 func (c *Claims) clone() *Claims {
 	out := new(Claims)
 	c.copyTo(out)
 	return out
 }
 
+// copyTo makes out a copy of c that shares no writable memory with it: the
+// lists are copied into out's own store (past 8 entries in all, into one
+// new array). Strings are immutable and stay shared.
 func (c *Claims) copyTo(out *Claims) {
 	*out = *c
-	if len(c.arena) <= len(c.store) && (c.arena == nil || unsafe.SliceData(c.arena) == &c.store[0]) {
-		out.arena = out.store[:len(c.arena):len(c.arena)]
-	} else {
-		out.arena = slices.Clone(c.arena)
+	arena := out.store[:0]
+	if n := len(c.Audience) + len(c.Groups) + len(c.Scopes); n > len(out.store) {
+		arena = make([]string, 0, n)
 	}
-	out.Audience = c.lists[0].of(out.arena)
-	out.Groups = c.lists[1].of(out.arena)
-	out.Scopes = c.lists[2].of(out.arena)
+	out.Audience, arena = appendList(arena, c.Audience)
+	out.Groups, arena = appendList(arena, c.Groups)
+	out.Scopes, _ = appendList(arena, c.Scopes)
+}
+
+// appendList appends list to arena and returns its copy there, capped so
+// that appending to it cannot write over the next list; nil stays nil.
+func appendList(arena, list []string) (copied, rest []string) {
+	if list == nil {
+		return nil, arena
+	}
+	from := len(arena)
+	arena = append(arena, list...)
+	return arena[from:len(arena):len(arena)], arena
 }
 
 // HasGroup reports whether the token lists group in cognito:groups. The
@@ -186,15 +180,15 @@ func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string, now time.T
 			}
 		}
 	}
-	c.arena = sc.arena[:len(sc.arena):len(sc.arena)]
-	c.lists = [3]span{
-		{sc.audFrom, sc.audTo, sc.has&cAud != 0},
-		{sc.groupsFrom, sc.groupsTo, sc.has&cGroups != 0},
-		{scopesFrom, len(sc.arena), sc.has&cScope != 0 && len(sc.arena) > scopesFrom},
+	if sc.has&cGroups != 0 {
+		c.Groups = sc.arena[sc.groupsFrom:sc.groupsTo:sc.groupsTo]
 	}
-	c.Audience = c.lists[0].of(c.arena)
-	c.Groups = c.lists[1].of(c.arena)
-	c.Scopes = c.lists[2].of(c.arena)
+	if sc.has&cAud != 0 {
+		c.Audience = sc.arena[sc.audFrom:sc.audTo:sc.audTo]
+	}
+	if sc.has&cScope != 0 && len(sc.arena) > scopesFrom {
+		c.Scopes = sc.arena[scopesFrom:len(sc.arena):len(sc.arena)]
+	}
 	if len(v.groups) > 0 && !anyOf(v.groups, c.Groups) {
 		return reject(ErrGroup, "token holds none of the groups %q", v.groups)
 	}
