@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -182,7 +184,10 @@ type jwksCache struct {
 	refreshAfter    time.Duration // <= 0: never refresh a set that serves
 	maxAge          time.Duration // <= 0: a set never gets too old
 	now             func() time.Time
-	fixed           bool // keys given in Config.JWKS: never fetch
+	fixed           bool         // keys given in Config.JWKS: never fetch
+	log             *slog.Logger // nil: no events
+
+	fetches, failures atomic.Uint64
 
 	set   atomic.Pointer[keySet]
 	group singleflight.Group
@@ -193,6 +198,7 @@ type jwksCache struct {
 	lastEnd  time.Time     // when the last fetch finished
 	lastErr  error         // result of the last finished fetch
 	missWait time.Duration // wait after lastEnd before an unknown kid may fetch; 0: firstMissWait
+	cause    fetchCause    // of the running fetch
 }
 
 // failureBackoff is how long nothing fetches after a failed fetch;
@@ -349,6 +355,7 @@ func (c *jwksCache) startFetch(cause fetchCause) <-chan singleflight.Result {
 		}
 	}
 	c.inflight = true
+	c.cause = cause
 	return c.group.DoChan("jwks", c.fetch)
 }
 
@@ -356,6 +363,11 @@ func (c *jwksCache) startFetch(cause fetchCause) <-chan singleflight.Result {
 // caller's: one caller giving up must not fail the others.
 func (c *jwksCache) fetch() (_ any, err error) {
 	var grew bool
+	c.fetches.Add(1)
+	c.mu.Lock()
+	cause := c.cause
+	c.mu.Unlock()
+	start := c.now()
 	defer func() {
 		// singleflight's DoChan re-raises a panic on a new goroutine,
 		// which would crash the process: turn it into an error here.
@@ -363,7 +375,6 @@ func (c *jwksCache) fetch() (_ any, err error) {
 			err = &KeysError{URL: c.url, Err: fmt.Errorf("panic while fetching keys: %v", p)}
 		}
 		c.mu.Lock()
-		defer c.mu.Unlock()
 		c.inflight = false
 		c.lastEnd = c.now()
 		c.lastErr = err
@@ -375,6 +386,9 @@ func (c *jwksCache) fetch() (_ any, err error) {
 			c.missWait = min(2*c.missWait, c.maxMissWait())
 		}
 		c.forMiss = false
+		end := c.lastEnd
+		c.mu.Unlock()
+		c.logFetch(cause, start, end, err)
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), c.fetchTimeout)
 	defer cancel()
@@ -386,6 +400,29 @@ func (c *jwksCache) fetch() (_ any, err error) {
 	grew = s.hasNewKid(c.set.Load())
 	c.set.Store(s) // replaced whole, and only by a valid set
 	return nil, nil
+}
+
+// logFetch counts a finished fetch and reports it to the Logger.
+func (c *jwksCache) logFetch(cause fetchCause, start, end time.Time, err error) {
+	if err != nil {
+		c.failures.Add(1)
+	}
+	if c.log == nil {
+		return
+	}
+	took := end.Sub(start)
+	set := c.set.Load()
+	switch {
+	case err == nil && cause == causeRefresh:
+		c.log.Info("cognito: keys refreshed", "url", c.url, "keys", len(set.keys), "duration", took)
+	case err == nil:
+		c.log.Info("cognito: keys fetched", "url", c.url, "keys", len(set.keys), "skipped", len(set.skipped), "duration", took)
+	case c.usable(end) != nil:
+		c.log.Warn("cognito: key fetch failed; serving cached keys", "url", c.url, "error", err.Error(), "duration", took,
+			"age", end.Sub(set.fetched), "maxAge", c.maxAge)
+	default:
+		c.log.Error("cognito: key fetch failed; no usable keys", "url", c.url, "error", err.Error(), "duration", took)
+	}
 }
 
 // hasNewKid reports whether s holds a kid that old lacks.
@@ -406,22 +443,55 @@ func (c *jwksCache) download(ctx context.Context) (*keySet, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, c.explainTimeout(ctx, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		// Redirects are refused too: the key URL comes from configuration
 		// and a 3xx has no business moving it.
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		if e := excerpt(head); e != "" {
+			return nil, fmt.Errorf("unexpected HTTP status %q, body begins %q", resp.Status, e)
+		}
 		return nil, fmt.Errorf("unexpected HTTP status %q", resp.Status)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKSBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading JWKS: %w", err)
+		return nil, fmt.Errorf("reading JWKS: %w", c.explainTimeout(ctx, err))
 	}
 	if len(body) > maxJWKSBytes {
 		return nil, fmt.Errorf("JWKS larger than %d bytes", maxJWKSBytes)
 	}
 	return parseJWKS(body)
+}
+
+// explainTimeout names the bound that cut a fetch short.
+func (c *jwksCache) explainTimeout(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("no complete answer within FetchTimeout (%v): %w", c.fetchTimeout, err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("the HTTP client's timeout expired (dial, TLS handshake or response header; 3 s each with the default client): %w", err)
+	}
+	return err
+}
+
+// excerpt returns the start of a response body for an error message:
+// printable ASCII only, at most 120 bytes.
+func excerpt(b []byte) string {
+	out := make([]byte, 0, 120)
+	for _, c := range b {
+		if len(out) == cap(out) {
+			break
+		}
+		if c >= 0x20 && c < 0x7f {
+			out = append(out, c)
+		} else if len(out) > 0 && out[len(out)-1] != ' ' {
+			out = append(out, ' ')
+		}
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // warm fetches the key set unless a usable one is cached.

@@ -88,7 +88,7 @@ func unverifiedIssuer(token string, maxBytes int) (string, error) {
 	var buf [2048]byte
 	payload, err := decodeInto(buf[:], token[h+1:p])
 	if err != nil {
-		return "", reject(ErrMalformed, "payload is not base64url: %v", err)
+		return "", notBase64(token, "payload")
 	}
 	// A claim of the wrong type is judged by the pool's verifier, after the
 	// signature; only the issuer is needed here.

@@ -3,9 +3,11 @@ package cognito
 import (
 	"context"
 	"crypto"
+	"errors"
 	"crypto/rsa"
 	"crypto/sha256"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -137,6 +139,12 @@ type Config struct {
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 
+	// Logger, when set, receives the key cache's events: keys fetched (how
+	// many, how long it took), a fetch failed (why), cached keys serving
+	// past a failed refresh (their age), keys refreshed in the background.
+	// Tokens are never logged. See also [Verifier.Stats].
+	Logger *slog.Logger
+
 	// MaxTokenBytes rejects longer tokens before any decoding. Default
 	// DefaultMaxTokenBytes; at most 1 MiB.
 	MaxTokenBytes int
@@ -166,6 +174,7 @@ type Verifier struct {
 	keys          *jwksCache            // the primary issuer's keys
 	issuers       map[string]*jwksCache // every issuer's keys, when there are several
 	cache         *tokenCache           // nil when disabled
+	stats         counters
 }
 
 // NewVerifier checks cfg and returns a Verifier. It does no network I/O:
@@ -253,6 +262,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	}
 
 	c := &jwksCache{
+		log:             cfg.Logger,
 		fetchTimeout:    cfg.FetchTimeout,
 		refetchInterval: cfg.RefetchInterval,
 		now:             v.now,
@@ -316,6 +326,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 				refreshAfter:    c.refreshAfter,
 				maxAge:          c.maxAge,
 				now:             c.now,
+				log:             c.log,
 			}
 			return true
 		}
@@ -425,12 +436,25 @@ func (v *Verifier) Warm(ctx context.Context) error {
 // never returns an expiry error for a token whose signature is not valid.
 // The returned Claims are the caller's own (see [Claims]).
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	c, hit, err := v.verify(ctx, token)
+	if !hit {
+		v.stats.record(err)
+		if v.cache != nil {
+			v.stats.misses.Add(1)
+		}
+	}
+	return c, err
+}
+
+// verify is Verify; hit reports an answer from the verified-token cache,
+// counted there.
+func (v *Verifier) verify(ctx context.Context, token string) (_ *Claims, hit bool, _ error) {
 	if len(token) > v.maxTokenBytes {
-		return nil, reject(ErrTooLarge, "%d bytes, limit %d", len(token), v.maxTokenBytes)
+		return nil, false, reject(ErrTooLarge, "%d bytes, limit %d", len(token), v.maxTokenBytes)
 	}
 	h, p, err := split(token)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	// The digest of the signing input serves the signature check and the
 	// verified-token cache. A hit is a byte-identical token that passed
@@ -444,10 +468,11 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 			if now := v.now(); e.keys.serves(e.set, now) {
 				if err := v.checkTimes(&e.claims, now); err != nil {
 					v.cache.remove(&digest, e)
-					return nil, err
+					v.stats.record(err)
+					return nil, true, err
 				}
 				v.cache.served(&digest)
-				return e.claims.clone(), nil
+				return e.claims.clone(), true, nil
 			}
 		}
 	}
@@ -457,21 +482,21 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	var hbuf [256]byte
 	header, err := decodeInto(hbuf[:], token[:h])
 	if err != nil {
-		return nil, reject(ErrMalformed, "header is not base64url: %v", err)
+		return nil, false, notBase64(token, "header")
 	}
 	kid, err := parseHeader(header)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var pbuf [2048]byte
 	payload, err := decodeInto(pbuf[:], token[h+1:p])
 	if err != nil {
-		return nil, reject(ErrMalformed, "payload is not base64url: %v", err)
+		return nil, false, notBase64(token, "payload")
 	}
 	var sbuf [512]byte
 	sig, err := decodeInto(sbuf[:], token[p+1:])
 	if err != nil {
-		return nil, reject(ErrMalformed, "signature is not base64url: %v", err)
+		return nil, false, notBase64(token, "signature")
 	}
 	var c *Claims
 	var sc scanned
@@ -486,29 +511,29 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		c, scanErr = scanPayload(payload, &sc)
 		if sc.has&cIss != 0 {
 			if keys = v.issuers[sc.iss]; keys == nil {
-				return nil, reject(ErrIssuer, "iss %q is not one of %q", truncate(sc.iss), v.Issuers())
+				return nil, false, reject(ErrIssuer, "iss %q is not one of %q", truncate(sc.iss), v.Issuers())
 			}
 			issuer = sc.iss
 		}
 	}
 	key, set, err := keys.lookup(ctx, kid, v.now())
 	if err != nil {
-		return nil, err
+		return nil, false, v.explainKeyError(err, payload, issuer)
 	}
 	if len(sig) != key.Size() {
-		return nil, reject(ErrSignature, "signature length does not match the key")
+		return nil, false, reject(ErrSignature, "signature length does not match the key")
 	}
 	if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], sig); err != nil {
-		return nil, reject(ErrSignature, "")
+		return nil, false, reject(ErrSignature, "")
 	}
 	if c == nil {
 		c, scanErr = scanPayload(payload, &sc)
 	}
 	if scanErr != nil {
-		return nil, scanErr
+		return nil, false, scanErr
 	}
 	if err := v.checkClaims(&sc, c, issuer, v.now()); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if v.cache != nil {
 		// The entry keeps its own copy, under the set that holds the key.
@@ -516,7 +541,22 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		c.copyTo(&e.claims)
 		v.cache.put(&digest, e)
 	}
-	return c, nil
+	return c, false, nil
+}
+
+// explainKeyError adds to a kid that is not in the key set the most common
+// cause: a token of another pool, told by its unverified iss.
+func (v *Verifier) explainKeyError(err error, payload []byte, issuer string) error {
+	var te *TokenError
+	if !errors.As(err, &te) || te.Reason != ErrKeyNotFound {
+		return err
+	}
+	var sc scanned
+	_, _ = scanPayload(payload, &sc)
+	if sc.has&cIss == 0 || sc.iss == issuer {
+		return err
+	}
+	return reject(ErrKeyNotFound, "%s; the token's (unverified) iss is %q, and this verifier expects %q: a token of another user pool or region?", te.Detail, truncate(sc.iss), issuer)
 }
 
 // scanPayload checks the payload's encoding and scans its claims into sc,
