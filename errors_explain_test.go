@@ -75,4 +75,3 @@ func TestKeyErrorsExplain(t *testing.T) {
 	requireUnavailable(t, c, err)
 	assert.Contains(t, err.Error(), "FetchTimeout (1ms)")
 }
-

@@ -3,9 +3,9 @@ package cognito
 import (
 	"context"
 	"crypto"
-	"errors"
 	"crypto/rsa"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
