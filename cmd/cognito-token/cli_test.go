@@ -111,13 +111,13 @@ func TestTokenInput(t *testing.T) {
 			r := runCLI(t, nil, tc.stdin, append([]string{"inspect"}, tc.args...)...)
 			assert.Equal(t, tc.code, r.code, r.stderr)
 			assert.Contains(t, r.stderr, tc.stderr)
-			assert.NotContains(t, r.stderr, token, "the token is never echoed")
+			assert.NotContains(t, r.stderr, token[:20], "the token is never echoed")
 		})
 	}
 	r := runCLI(t, pool, "", append([]string{"verify"}, flags(pool, token)...)...)
 	assert.Equal(t, exitUndecided, r.code)
 	assert.Contains(t, r.stderr, "lands in the shell's history")
-	assert.NotContains(t, r.stderr, token)
+	assert.NotContains(t, r.stderr, token[:20])
 }
 
 func TestDuration(t *testing.T) {

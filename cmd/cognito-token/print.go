@@ -95,13 +95,6 @@ func clean(s string) string {
 	return b.String()
 }
 
-func truncate(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "…"
-	}
-	return clean(s)
-}
-
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // relative says how far t is from now, in the words of the claim name.

@@ -78,14 +78,12 @@ func (c *cli) main(args []string) int {
 // options are the flags of every command; each command registers those it
 // takes.
 type options struct {
-	pool, issuer, tokenUse string
-	clients, groups        list
-	scopes                 list
-	allowHTTP, json        bool
-	tokenFile              string
-	anyClient              bool
-	jwksFile, jwksURL      string
-	out                    string
+	pool, issuer, tokenUse  string
+	clients, groups, scopes list
+	allowHTTP, anyClient    bool
+	jwksFile, jwksURL       string
+	tokenFile, out          string
+	json                    bool
 }
 
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
@@ -98,7 +96,7 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// pool registers the flags that name the pool.
+// poolFlags registers the flags that name the pool.
 func (o *options) poolFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.pool, "pool", "", "user pool ID, such as us-east-1_AbC123xyz: the issuer and key set URL are derived from it")
 	fs.StringVar(&o.issuer, "issuer", "", "the iss tokens carry, instead of the one derived from -pool (emulators)")
@@ -125,8 +123,9 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (int, bool) {
 		return exitUndecided, false
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "cognito-token %s: unexpected argument %q: pass the token on stdin or with -token-file (a token on the command line lands in the shell's history)\n",
-			fs.Name(), truncate(fs.Arg(0)))
+		// Not echoed: it may well be a token.
+		fmt.Fprintf(stderr, "cognito-token %s: unexpected argument: pass the token on stdin or with -token-file (a token on the command line lands in the shell's history)\n",
+			fs.Name())
 		return exitUndecided, false
 	}
 	return 0, true
