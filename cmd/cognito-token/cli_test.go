@@ -88,6 +88,8 @@ func TestTokenInput(t *testing.T) {
 	token := pool.AccessToken()
 	file := filepath.Join(t.TempDir(), "token")
 	require.NoError(t, os.WriteFile(file, []byte(token+"\n"), 0o600))
+	empty := filepath.Join(t.TempDir(), "empty")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
 
 	cases := []struct {
 		name   string
@@ -101,6 +103,7 @@ func TestTokenInput(t *testing.T) {
 		{"-token-file", "", []string{"-token-file", file}, exitOK, ""},
 		{"-token-file -", token, []string{"-token-file", "-"}, exitOK, ""},
 		{"a missing -token-file", "", []string{"-token-file", file + ".missing"}, exitUndecided, "no such file"},
+		{"an empty -token-file", token, []string{"-token-file", empty}, exitUndecided, "no token in " + empty},
 		{"empty stdin", "", nil, exitUndecided, "no token on stdin"},
 		{"only whitespace", " \n\t\n", nil, exitUndecided, "no token on stdin"},
 		{"a token on the command line", "", []string{token}, exitUndecided, "lands in the shell's history"},

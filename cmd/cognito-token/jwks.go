@@ -32,8 +32,8 @@ func (c *cli) jwks(args []string) int {
 			"Exit status: 0 saved, 1 the key set is invalid (nothing saved), 2 could not fetch it or bad usage.",
 		c.stderr)
 	o.poolFlags(fs)
-	fs.StringVar(&o.jwksURL, "jwks-url", "", "download from this URL instead of the one derived from -pool or -issuer")
-	fs.StringVar(&o.out, "o", "", "save the key set to this file (- for stdout)")
+	fs.StringVar(&o.jwksURL, "jwks-url", "", "download from this `URL` instead of the one derived from -pool or -issuer")
+	fs.StringVar(&o.out, "o", "", "save the key set to this `file` (- for stdout)")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object, for scripts")
 	if code, ok := parse(fs, args, c.stderr); !ok {
 		return code

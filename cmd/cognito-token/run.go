@@ -98,18 +98,18 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 
 // poolFlags registers the flags that name the pool.
 func (o *options) poolFlags(fs *flag.FlagSet) {
-	fs.StringVar(&o.pool, "pool", "", "user pool ID, such as us-east-1_AbC123xyz: the issuer and key set URL are derived from it")
-	fs.StringVar(&o.issuer, "issuer", "", "the iss tokens carry, instead of the one derived from -pool (emulators)")
+	fs.StringVar(&o.pool, "pool", "", "user pool `ID`, such as us-east-1_AbC123xyz: the issuer and key set URL are derived from it")
+	fs.StringVar(&o.issuer, "issuer", "", "the iss (a `URL`) tokens carry, instead of the one derived from -pool (emulators)")
 	fs.BoolVar(&o.allowHTTP, "allow-http", false, "accept an http -issuer or -jwks-url on any host (emulators on a container network; loopback needs no flag)")
 }
 
 // ruleFlags registers the flags of the verifier's rules and of the token.
 func (o *options) ruleFlags(fs *flag.FlagSet) {
-	fs.Var(&o.clients, "client", "app client ID accepted (client_id of access tokens, aud of ID tokens); repeat or separate with commas")
-	fs.StringVar(&o.tokenUse, "token-use", "", `token kind accepted: "access" or "id"`)
-	fs.Var(&o.groups, "group", "require one of these groups (cognito:groups); repeat or separate with commas")
-	fs.Var(&o.scopes, "scope", "require one of these scopes (access tokens); repeat or separate with commas")
-	fs.StringVar(&o.tokenFile, "token-file", "", "read the token from this file instead of stdin")
+	fs.Var(&o.clients, "client", "app client `ID` accepted (client_id of access tokens, aud of ID tokens); repeat or separate with commas")
+	fs.StringVar(&o.tokenUse, "token-use", "", "token `kind` accepted: access or id")
+	fs.Var(&o.groups, "group", "require one of these `groups` (cognito:groups); repeat or separate with commas")
+	fs.Var(&o.scopes, "scope", "require one of these `scopes` (access tokens); repeat or separate with commas")
+	fs.StringVar(&o.tokenFile, "token-file", "", "read the token from this `file` instead of stdin")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object, for scripts")
 }
 
@@ -181,6 +181,9 @@ func (c *cli) readToken(file string) (string, error) {
 		token = t
 	}
 	if token == "" {
+		if file != "" && file != "-" {
+			return "", fmt.Errorf("no token in %s", file)
+		}
 		return "", errNoToken
 	}
 	return token, nil

@@ -26,8 +26,8 @@ func (c *cli) verify(args []string) int {
 	o.poolFlags(fs)
 	o.ruleFlags(fs)
 	fs.BoolVar(&o.anyClient, "any-client", false, "accept tokens of every app client of the pool, instead of -client")
-	fs.StringVar(&o.jwksFile, "jwks", "", "verify with this saved key set (a jwks.json) instead of fetching the pool's")
-	fs.StringVar(&o.jwksURL, "jwks-url", "", "fetch the key set from this URL instead of the one derived from -pool or -issuer")
+	fs.StringVar(&o.jwksFile, "jwks", "", "verify with this saved key set (a jwks.json `file`) instead of fetching the pool's")
+	fs.StringVar(&o.jwksURL, "jwks-url", "", "fetch the key set from this `URL` instead of the one derived from -pool or -issuer")
 	if code, ok := parse(fs, args, c.stderr); !ok {
 		return code
 	}
