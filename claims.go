@@ -116,40 +116,68 @@ func (c *Claims) StringClaim(name string) (string, bool) {
 }
 
 // checkClaims applies the configured rules to the scanned payload (the
-// signature is already verified) and fills c.
+// signature is already verified), fills c and returns the first failure.
 func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string, now time.Time) error {
+	return v.applyClaimRules(sc, c, issuer, now, nil)
+}
+
+// applyClaimRules is checkClaims. With all non-nil it does not stop at a
+// failure: it appends each one to *all and goes on, so that
+// [Verifier.CheckUnverified] reports every rule a token breaks, in the
+// words Verify uses. A rule added here is reported by both.
+func (v *Verifier) applyClaimRules(sc *scanned, c *Claims, issuer string, now time.Time, all *[]error) (first error) {
+	// fail records a failure and reports whether checking stops there.
+	fail := func(err error) bool {
+		if all == nil {
+			first = err
+			return true
+		}
+		*all = append(*all, err)
+		return false
+	}
 	if sc.has&cExp == 0 {
 		// Cognito always sets exp; a token without one never expires.
-		return reject(ErrClaim, "exp is missing")
+		if fail(reject(ErrClaim, "exp is missing")) {
+			return
+		}
+	} else {
+		c.ExpiresAt = sc.exp.time()
+		if sc.has&cNbf != 0 {
+			c.NotBefore = sc.nbf.time()
+		}
+		if sc.has&cIat != 0 {
+			c.IssuedAt = sc.iat.time()
+		}
+		if err := v.checkTimes(c, now); err != nil && fail(err) {
+			return
+		}
 	}
-	c.ExpiresAt = sc.exp.time()
-	if sc.has&cNbf != 0 {
-		c.NotBefore = sc.nbf.time()
+	switch {
+	case sc.has&cIss == 0:
+		if fail(reject(ErrIssuer, "iss is missing, want %q", issuer)) {
+			return
+		}
+	case sc.iss != issuer:
+		if fail(reject(ErrIssuer, "got %q, want %q", sc.iss, issuer)) {
+			return
+		}
 	}
-	if sc.has&cIat != 0 {
-		c.IssuedAt = sc.iat.time()
-	}
-	if err := v.checkTimes(c, now); err != nil {
-		return err
-	}
-	if sc.has&cIss == 0 {
-		return reject(ErrIssuer, "iss is missing, want %q", issuer)
-	}
-	if sc.iss != issuer {
-		return reject(ErrIssuer, "got %q, want %q", sc.iss, issuer)
-	}
-	if sc.has&cTokenUse == 0 {
-		return reject(ErrTokenUse, "token_use is missing, want %q", v.tokenUse)
-	}
-	if TokenUse(sc.tokenUse) != v.tokenUse {
-		return reject(ErrTokenUse, "got %q, want %q", sc.tokenUse, v.tokenUse)
+	switch {
+	case sc.has&cTokenUse == 0:
+		if fail(reject(ErrTokenUse, "token_use is missing, want %q", v.tokenUse)) {
+			return
+		}
+	case TokenUse(sc.tokenUse) != v.tokenUse:
+		if fail(reject(ErrTokenUse, "got %q, want %q", sc.tokenUse, v.tokenUse)) {
+			return
+		}
 	}
 	clientID, err := v.checkClient(sc)
-	if err != nil {
-		return err
+	if err != nil && fail(err) {
+		return
 	}
-	if sc.sub == "" {
-		return reject(ErrSubject, "sub is missing or empty")
+	if sc.sub == "" && fail(reject(ErrSubject, "sub is missing or empty")) {
+		return
 	}
 
 	c.Subject = sc.sub
@@ -189,13 +217,13 @@ func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string, now time.T
 	if sc.has&cScope != 0 && len(sc.arena) > scopesFrom {
 		c.Scopes = sc.arena[scopesFrom:len(sc.arena):len(sc.arena)]
 	}
-	if len(v.groups) > 0 && !anyOf(v.groups, c.Groups) {
-		return reject(ErrGroup, "token holds none of the groups %q", v.groups)
+	if len(v.groups) > 0 && !anyOf(v.groups, c.Groups) && fail(reject(ErrGroup, "token holds none of the groups %q", v.groups)) {
+		return
 	}
-	if len(v.scopes) > 0 && !anyOf(v.scopes, c.Scopes) {
-		return reject(ErrScope, "token grants none of the scopes %q", v.scopes)
+	if len(v.scopes) > 0 && !anyOf(v.scopes, c.Scopes) && fail(reject(ErrScope, "token grants none of the scopes %q", v.scopes)) {
+		return
 	}
-	return nil
+	return
 }
 
 // checkTimes checks exp, nbf and iat (zero: absent) against now, on every

@@ -3,6 +3,8 @@ package cognito
 import (
 	"bytes"
 	"encoding/base64"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -232,7 +234,9 @@ func parseHeaderJSON(raw []byte) ([]byte, error) {
 	if alg == nil || string(alg) != "RS256" {
 		return checkHeader(alg, nil, nil)
 	}
-	for name := range all {
+	// Sorted, so that a header with several unknown names always names
+	// the same one.
+	for _, name := range slices.Sorted(maps.Keys(all)) {
 		switch name {
 		case "alg", "kid", "typ":
 		default:
