@@ -45,11 +45,6 @@ func (m memoryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		// A RoundTripper must close the request body, even on errors.
 		defer req.Body.Close()
 	}
-	select {
-	case <-m.p.closing:
-		return nil, fmt.Errorf("cognitotest: dial %s: connection refused (the pool is closed)", req.URL.Host)
-	default:
-	}
 	if req.URL.Scheme != "https" || req.URL.Host != inMemoryHost {
 		return nil, fmt.Errorf("cognitotest: dial %s://%s: no route to host (an in-memory pool serves only https://%s)",
 			req.URL.Scheme, req.URL.Host, inMemoryHost)
@@ -67,7 +62,7 @@ func (m memoryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// context's error (closing the reading end would not).
 	stop := context.AfterFunc(clientCtx, func() { pw.CloseWithError(clientCtx.Err()) })
 
-	handlerCtx, handlerDone := context.WithCancel(clientCtx)
+	handlerCtx, handlerDone := context.WithCancelCause(clientCtx)
 	r := req.Clone(handlerCtx)
 	r.RequestURI = req.URL.RequestURI()
 	r.Host = req.URL.Host
@@ -87,6 +82,10 @@ func (m memoryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			Request:       req,
 			Body:          &memoryBody{pr: pr, hangUp: hangUp, stop: stop},
 		},
+	}
+	if !m.p.track(w, handlerDone) {
+		hangUp()
+		return nil, fmt.Errorf("cognitotest: dial %s: connection refused (%w)", req.URL.Host, errPoolClosed)
 	}
 	go w.serve(m.p, r, clientCtx, handlerDone)
 
@@ -118,14 +117,42 @@ type memoryResponse struct {
 	wroteHeader bool
 }
 
-func (w *memoryResponse) serve(p *Pool, r *http.Request, client context.Context, done context.CancelFunc) {
-	defer done() // as in net/http, r.Context() ends when the handler returns
+// errPoolClosed is why requests fail once the pool is closed.
+var errPoolClosed = errors.New("the pool is closed")
+
+// track registers a request in flight, for Close to hang up; it reports
+// false once the pool is closed.
+func (p *Pool) track(w *memoryResponse, hangUp context.CancelCauseFunc) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	if p.live == nil {
+		p.live = make(map[*memoryResponse]context.CancelCauseFunc)
+	}
+	p.live[w] = hangUp
+	return true
+}
+
+func (w *memoryResponse) serve(p *Pool, r *http.Request, client context.Context, done context.CancelCauseFunc) {
 	defer func() {
-		if v := recover(); v != nil {
-			// net/http recovers a handler's panic and drops the connection.
+		p.mu.Lock()
+		delete(p.live, w)
+		p.mu.Unlock()
+		done(nil) // as in net/http, r.Context() ends when the handler returns
+	}()
+	defer func() {
+		v := recover()
+		if v == nil && context.Cause(r.Context()) == errPoolClosed {
+			v = errPoolClosed
+		}
+		if v != nil {
+			// net/http drops the connection after a handler's panic, and
+			// Server.Close drops every connection.
 			if !w.wroteHeader {
 				w.wroteHeader = true
-				w.ready <- roundTrip{err: fmt.Errorf("cognitotest: the handler panicked (%v): connection closed", v)}
+				w.ready <- roundTrip{err: fmt.Errorf("cognitotest: connection closed: %v", v)}
 			}
 			w.pw.CloseWithError(io.ErrUnexpectedEOF)
 			return

@@ -165,7 +165,8 @@ func TestInMemoryStreaming(t *testing.T) {
 }
 
 // A handler that never answers holds the request until the client's
-// context ends, exactly then in fake time, or until the pool closes.
+// context ends, exactly then in fake time, or until the pool closes and
+// hangs up.
 func TestInMemoryHang(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		pool := cognitotest.NewTestPool(t, cognitotest.InMemory())
@@ -191,10 +192,42 @@ func TestInMemoryHang(t *testing.T) {
 		}()
 		synctest.Wait()
 		pool.Close()
-		// The handler returned without writing: an empty 200, as net/http
-		// would send.
-		assert.NoError(t, <-errc)
+		assert.ErrorContains(t, <-errc, "connection closed: the pool is closed")
 		assert.Equal(t, 2, pool.JWKSRequests())
+	})
+}
+
+// Close hangs up requests in flight, whatever their handlers wait on: one
+// waiting for the response head gets an error, one reading the body a cut.
+func TestInMemoryCloseHangsUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pool := cognitotest.NewTestPool(t, cognitotest.InMemory())
+		pool.SetJWKSHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/body" {
+				_, _ = w.Write([]byte("partial"))
+			}
+			<-r.Context().Done()
+		}))
+		head := make(chan error, 1)
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, pool.URL()+"/head", nil)
+		require.NoError(t, err)
+		go func() {
+			resp, err := pool.HTTPClient().Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			head <- err
+		}()
+		resp, err := get(t, pool.HTTPClient(), pool.URL()+"/body")
+		require.NoError(t, err)
+		synctest.Wait()
+
+		pool.Close()
+		assert.ErrorContains(t, <-head, "the pool is closed")
+		body, err := io.ReadAll(resp.Body)
+		assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		assert.Equal(t, "partial", string(body))
+		require.NoError(t, resp.Body.Close())
 	})
 }
 
@@ -205,7 +238,7 @@ func TestInMemoryPanic(t *testing.T) {
 		pool := cognitotest.NewTestPool(t, cognitotest.InMemory())
 		pool.SetJWKSHandler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
 		_, err := get(t, pool.HTTPClient(), pool.JWKSURL())
-		require.ErrorContains(t, err, "panicked")
+		require.ErrorContains(t, err, "connection closed: boom")
 
 		pool.SetJWKSHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte(`{"keys":`))

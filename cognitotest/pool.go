@@ -13,6 +13,7 @@
 package cognitotest
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -57,9 +58,11 @@ type Pool struct {
 	once     sync.Once
 
 	mu       sync.Mutex
-	keys     []poolKey // published keys, oldest first
-	access   poolKey   // signs access tokens
-	id       poolKey   // signs ID tokens
+	closed   bool                                        // Close was called (in memory: no new request)
+	live     map[*memoryResponse]context.CancelCauseFunc // in-memory requests in flight
+	keys     []poolKey                                   // published keys, oldest first
+	access   poolKey                                     // signs access tokens
+	id       poolKey                                     // signs ID tokens
 	override http.Handler
 	nextKey  int
 
@@ -120,9 +123,17 @@ func NewTestPool(t testing.TB, opts ...Option) *Pool {
 }
 
 // Close stops the server, releasing any request held by HangJWKS. Requests
-// after it fail as a refused connection would.
+// after it fail as a refused connection would. For an [InMemory] pool it
+// also hangs up every request in flight, as net/http's Server.Close does:
+// their handlers' r.Context() ends, and their clients get an error.
 func (p *Pool) Close() {
 	p.once.Do(func() {
+		p.mu.Lock()
+		p.closed = true
+		for _, hangUp := range p.live {
+			hangUp(errPoolClosed) // before closing: a released handler finds it done
+		}
+		p.mu.Unlock()
 		close(p.closing)
 		if p.server != nil {
 			p.server.Close()
