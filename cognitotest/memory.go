@@ -25,9 +25,9 @@ const inMemoryHost = "cognitotest.invalid"
 // cancellation of the request's context (seen by the handler as
 // r.Context() ending, and by the client as a failed read), behave as over a
 // connection; requests are counted as over one (request bodies are not
-// passed on: the pool serves GETs). A request for another host
-// fails as an unreachable host would, and after [Pool.Close] every request
-// fails as a refused connection.
+// passed on: the pool serves GETs). A request for another host fails as an
+// unreachable host would; [Pool.Close] hangs up the requests in flight, and
+// every request after it fails as a refused connection.
 //
 // It is meant for tests in a testing/synctest bubble, where time is fake
 // and moves only while every goroutine of the bubble is blocked on
