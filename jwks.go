@@ -188,6 +188,10 @@ type jwksCache struct {
 	log             *slog.Logger // nil: no events
 
 	fetches, failures atomic.Uint64
+	// refreshAt is when a set due for a refresh may next try one (unix
+	// nanoseconds), so that while refreshes fail, hits and lookups do not
+	// all take mu to learn that it is too early.
+	refreshAt atomic.Int64
 
 	set   atomic.Pointer[keySet]
 	group singleflight.Group
@@ -244,7 +248,7 @@ func (c *jwksCache) serves(s *keySet, now time.Time) bool {
 	if c.maxAge > 0 && age >= c.maxAge {
 		return false
 	}
-	if c.refreshAfter > 0 && age >= c.refreshAfter {
+	if c.refreshAfter > 0 && age >= c.refreshAfter && now.UnixNano() >= c.refreshAt.Load() {
 		c.startFetch(causeRefresh) // nobody waits: its channel is buffered
 	}
 	return true
@@ -351,6 +355,7 @@ func (c *jwksCache) startFetch(cause fetchCause) <-chan singleflight.Result {
 		c.forMiss = true
 	case causeRefresh:
 		if since < c.refetchInterval {
+			c.refreshAt.Store(c.lastEnd.Add(c.refetchInterval).UnixNano())
 			return nil
 		}
 	}
