@@ -20,12 +20,12 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/cognito-verify/cognito/examples/notes"
+	"github.com/cognito-verify/cognito/examples/notes/dynamo"
 )
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	store, err := notes.NewDynamoStoreFromEnv(context.Background(), os.Getenv)
+	store, err := dynamo.FromEnv(context.Background(), os.Getenv)
 	if err != nil {
 		log.Error("configuration", "error", err)
 		os.Exit(1)

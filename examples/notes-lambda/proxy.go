@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -48,7 +49,8 @@ func (f *function) handle(ctx context.Context, raw json.RawMessage) (any, error)
 		if ev.RequestContext.Authorizer != nil {
 			user, _ = ev.RequestContext.Authorizer.Lambda["sub"].(string)
 		}
-		status, headers, body, err := f.serve(ctx, user, ev.RequestContext.HTTP.Method, ev.RawPath, ev.Headers, ev.Body, ev.IsBase64Encoded)
+		id, route := httpAPIRoute(ev.RawPath, ev.RequestContext.Stage)
+		status, headers, body, err := f.serve(ctx, user, ev.RequestContext.HTTP.Method, route, id, ev.Headers, ev.Body, ev.IsBase64Encoded)
 		if err != nil {
 			return nil, err
 		}
@@ -59,15 +61,52 @@ func (f *function) handle(ctx context.Context, raw json.RawMessage) (any, error)
 		return nil, fmt.Errorf("notes: REST API event: %w", err)
 	}
 	user, _ := ev.RequestContext.Authorizer["principalId"].(string)
-	status, headers, body, err := f.serve(ctx, user, ev.HTTPMethod, ev.Path, ev.Headers, ev.Body, ev.IsBase64Encoded)
+	route, id := ev.Resource, ev.PathParameters["noteid"]
+	if route != routeNotes && route != routeNote {
+		route = ""
+	}
+	status, headers, body, err := f.serve(ctx, user, ev.HTTPMethod, route, id, ev.Headers, ev.Body, ev.IsBase64Encoded)
 	if err != nil {
 		return nil, err
 	}
 	return events.APIGatewayProxyResponse{StatusCode: status, Headers: headers, Body: body}, nil
 }
 
-// serve runs one request through the Notes handler.
-func (f *function) serve(ctx context.Context, user, method, path string, headers map[string]string, body string, b64 bool) (int, map[string]string, string, error) {
+// The API's two resources, as the template declares them.
+const (
+	routeNotes = "/notes"
+	routeNote  = "/notes/{noteid}"
+)
+
+// httpAPIRoute finds the resource of an HTTP API request in its raw path,
+// taken as given: never parsed as a URL, so "?" and "#" (escaped, as the
+// client had to send them) are part of a note ID, and an escape that does
+// not decode ("100%") stands for itself. A stage name API Gateway put in
+// front of the path is not part of it.
+func httpAPIRoute(rawPath, stage string) (id, route string) {
+	if stage != "" && stage != "$default" {
+		if rest, ok := strings.CutPrefix(rawPath, "/"+stage); ok && (rest == "" || rest[0] == '/') {
+			rawPath = rest
+		}
+	}
+	if rawPath == routeNotes {
+		return "", routeNotes
+	}
+	seg, ok := strings.CutPrefix(rawPath, routeNotes+"/")
+	if !ok || seg == "" || strings.Contains(seg, "/") {
+		return "", ""
+	}
+	if id, err := url.PathUnescape(seg); err == nil {
+		return id, routeNote
+	}
+	return seg, routeNote
+}
+
+// serve runs one request through the Notes handler. route is routeNotes,
+// routeNote (with the note's id) or "" for a resource the API does not
+// have. The request's URL is built from them, never parsed from the event,
+// so no character of a note ID can change the route.
+func (f *function) serve(ctx context.Context, user, method, route, id string, headers map[string]string, body string, b64 bool) (int, map[string]string, string, error) {
 	payload := []byte(body)
 	if b64 {
 		var err error
@@ -80,10 +119,20 @@ func (f *function) serve(ctx context.Context, user, method, path string, headers
 		// answer: a deployment error, never a reason to guess a user.
 		f.log.ErrorContext(ctx, "no authorizer principal in the event")
 	}
-	req, err := http.NewRequestWithContext(context.WithValue(ctx, userKey{}, user), method, path, bytes.NewReader(payload))
+	var u *url.URL
+	switch {
+	case route == routeNotes:
+		u = &url.URL{Path: routeNotes}
+	case route == routeNote && id != "":
+		u = &url.URL{Path: routeNotes + "/" + id, RawPath: routeNotes + "/" + url.PathEscape(id)}
+	default:
+		return http.StatusNotFound, map[string]string{"Content-Type": "application/json"}, `{"error":"no such resource"}` + "\n", nil
+	}
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, userKey{}, user), method, "/", bytes.NewReader(payload))
 	if err != nil {
 		return 0, nil, "", fmt.Errorf("notes: request: %w", err)
 	}
+	req.URL = u
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
