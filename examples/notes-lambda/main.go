@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/cognito-verify/cognito/examples/notes/dynamo"
+	"github.com/cognito-verify/cognito/examples/notes/proxy"
 )
 
 func main() {
@@ -30,5 +31,5 @@ func main() {
 		log.Error("configuration", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(newFunction(store, log).handle)
+	lambda.Start(proxy.New(store, log).Handle)
 }

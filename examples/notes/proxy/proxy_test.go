@@ -1,4 +1,4 @@
-package main
+package proxy_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/cognito-verify/cognito/examples/notes"
 	"github.com/cognito-verify/cognito/examples/notes/dynamo"
+	"github.com/cognito-verify/cognito/examples/notes/proxy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -52,9 +53,9 @@ func jsonString(t *testing.T, s string) string {
 }
 
 // call runs an event and returns the status and body of either response type.
-func call(t *testing.T, f *function, ev json.RawMessage) (int, string) {
+func call(t *testing.T, f *proxy.Function, ev json.RawMessage) (int, string) {
 	t.Helper()
-	out, err := f.handle(context.Background(), ev)
+	out, err := f.Handle(context.Background(), ev)
 	require.NoError(t, err)
 	switch r := out.(type) {
 	case events.APIGatewayProxyResponse:
@@ -89,7 +90,7 @@ func TestNotesLambda(t *testing.T) {
 	for storeName, newStore := range stores(t) {
 		for _, file := range []string{"rest-event.json", "httpapi-event.json"} {
 			t.Run(storeName+"/"+file, func(t *testing.T) {
-				f := newFunction(newStore(), slog.New(slog.DiscardHandler))
+				f := proxy.New(newStore(), slog.New(slog.DiscardHandler))
 				ev := func(user, method, path string, body any) json.RawMessage {
 					return event(t, file, user, method, path, body)
 				}
@@ -139,7 +140,7 @@ func TestNotesLambda(t *testing.T) {
 // parameters (REST) or its raw path taken as given (HTTP API), never from
 // parsing a path as a URL: "?" is part of a note ID, "%" too.
 func TestNotesLambdaRoutesAsGiven(t *testing.T) {
-	f := newFunction(&notes.MemoryStore{}, slog.New(slog.DiscardHandler))
+	f := proxy.New(&notes.MemoryStore{}, slog.New(slog.DiscardHandler))
 	for _, id := range []string{"a", "a?b", "100%", "x#y", "é", "a b"} {
 		status, _ := call(t, f, event(t, "rest-event.json", alice, "POST", "/notes", map[string]string{"noteid": id, "note": "n " + id}))
 		require.Equal(t, 201, status, id)
@@ -187,9 +188,9 @@ func TestNotesLambdaRoutesAsGiven(t *testing.T) {
 }
 
 func TestNotesLambdaBadEvents(t *testing.T) {
-	f := newFunction(&notes.MemoryStore{}, slog.New(slog.DiscardHandler))
+	f := proxy.New(&notes.MemoryStore{}, slog.New(slog.DiscardHandler))
 	for _, raw := range []string{`not json`, `{"version":"2.0","body":5}`, `{"httpMethod":"GET","path":"/notes","body":"%%%","isBase64Encoded":true}`} {
-		_, err := f.handle(context.Background(), json.RawMessage(raw))
+		_, err := f.Handle(context.Background(), json.RawMessage(raw))
 		assert.Error(t, err, raw)
 	}
 }

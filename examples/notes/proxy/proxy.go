@@ -1,4 +1,9 @@
-package main
+// Package proxy serves API Gateway Lambda proxy events (REST payload 1.0,
+// HTTP API payload 2.0) with the Notes API, acting for the user the
+// authorizer established: requestContext.authorizer.principalId (REST) or
+// requestContext.authorizer.lambda.sub (HTTP API), the token's sub. Never
+// the request's body, path or headers.
+package proxy
 
 import (
 	"bytes"
@@ -15,25 +20,29 @@ import (
 	"github.com/cognito-verify/cognito/examples/notes"
 )
 
-// function serves API Gateway proxy events with the Notes API handler.
-type function struct {
+// Function serves API Gateway proxy events with the Notes API handler. It
+// is safe for concurrent use.
+type Function struct {
 	api http.Handler
 	log *slog.Logger
 }
 
 type userKey struct{}
 
-func newFunction(store notes.Store, log *slog.Logger) *function {
+// New returns a Function storing notes in store.
+func New(store notes.Store, log *slog.Logger) *Function {
 	user := func(r *http.Request) (string, bool) {
 		id, ok := r.Context().Value(userKey{}).(string)
 		return id, ok && id != ""
 	}
-	return &function{api: notes.NewHandler(store, user, log), log: log}
+	return &Function{api: notes.NewHandler(store, user, log), log: log}
 }
 
-// handle dispatches on the payload version: 2.0 is an HTTP API event,
-// anything else a REST API (payload 1.0) event.
-func (f *function) handle(ctx context.Context, raw json.RawMessage) (any, error) {
+// Handle answers a proxy event; it dispatches on the payload version: 2.0
+// is an HTTP API event, anything else a REST API (payload 1.0) event. The
+// response is an events.APIGatewayV2HTTPResponse or an
+// events.APIGatewayProxyResponse.
+func (f *Function) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	var probe struct {
 		Version string `json:"version"`
 	}
@@ -106,7 +115,7 @@ func httpAPIRoute(rawPath, stage string) (id, route string) {
 // routeNote (with the note's id) or "" for a resource the API does not
 // have. The request's URL is built from them, never parsed from the event,
 // so no character of a note ID can change the route.
-func (f *function) serve(ctx context.Context, user, method, route, id string, headers map[string]string, body string, b64 bool) (int, map[string]string, string, error) {
+func (f *Function) serve(ctx context.Context, user, method, route, id string, headers map[string]string, body string, b64 bool) (int, map[string]string, string, error) {
 	payload := []byte(body)
 	if b64 {
 		var err error
