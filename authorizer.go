@@ -220,7 +220,9 @@ func (a *Authorizer) HandleRequest(ctx context.Context, ev RequestEvent) (Author
 }
 
 // HandleHTTPAPI answers an HTTP API event of payload format 2.0 with a
-// simple response (the authorizer needs enableSimpleResponses).
+// simple response (the authorizer needs enableSimpleResponses). With Routes,
+// the route ARN names the request's method and path; one that does not
+// (no method, a wildcard) is an error (500), never a guess.
 func (a *Authorizer) HandleHTTPAPI(ctx context.Context, ev HTTPAPIEvent) (SimpleResponse, error) {
 	authz, err := authorizationHeader(ev.Headers, nil)
 	if err != nil {
