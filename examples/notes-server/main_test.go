@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognito-verify/cognito"
 	"github.com/cognito-verify/cognito/cognitotest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -175,6 +177,33 @@ func TestPrintedCurlLinesWork(t *testing.T) {
 		assert.JSONEq(t, want[i].body, body, line)
 	}
 	assert.Contains(t, stop(), "Notes API stopped.")
+}
+
+// The operations endpoints: the verifier's counters in expvar's format, and
+// a health check that says whether keys are usable; neither needs a token.
+func TestOperationsEndpoints(t *testing.T) {
+	out, stop := start(t, nil, "Press Ctrl+C")
+	defer stop()
+	lines := curlLines(out)
+	require.NotEmpty(t, lines)
+	status, _ := replay(t, lines[1]) // alice lists her notes
+	require.Equal(t, 200, status)
+	base := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(out)
+
+	status, body := replay(t, "curl "+base+"/debug/vars")
+	require.Equal(t, 200, status, body)
+	var vars struct {
+		Cognito  cognito.Stats
+		Memstats map[string]any
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &vars), body)
+	assert.Equal(t, uint64(1), vars.Cognito.Verified)
+	assert.Equal(t, uint64(1), vars.Cognito.KeyFetches)
+	assert.NotEmpty(t, vars.Memstats)
+
+	status, body = replay(t, "curl "+base+"/healthz")
+	assert.Equal(t, 200, status)
+	assert.Contains(t, body, "ok: keys fetched")
 }
 
 // The same lines run literally by a shell with the real curl, where the

@@ -6,7 +6,9 @@ package notesserver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"expvar"
 	"flag"
 	"fmt"
 	"io"
@@ -84,6 +86,7 @@ func Run(ctx context.Context, o Options) error {
 		defer pool.Close()
 		cfg = pool.Config()
 	}
+	cfg.Logger = log // key fetches, failures and stale keys
 	v, err := cognito.NewVerifier(cfg)
 	if err != nil {
 		return err
@@ -102,8 +105,14 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	base := "http://" + ln.Addr().String()
+	// The operations endpoints sit beside the API, not behind the
+	// middleware: they show counts and ages, never a token or a claim.
+	mux := http.NewServeMux()
+	mux.Handle("GET /debug/vars", varsHandler(v))
+	mux.Handle("GET /healthz", healthHandler(v))
+	mux.Handle("/", v.Middleware(notes.NewHandler(store, notes.UserFromClaims, log), cognito.WithLogger(log)))
 	srv := &http.Server{
-		Handler:           v.Middleware(notes.NewHandler(store, notes.UserFromClaims, log), cognito.WithLogger(log)),
+		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -189,8 +198,46 @@ Bob sees none of them:
 Without a token (401):
   curl -i %[1]s/notes
 
+The verifier's counters (expvar JSON) and a health check, no token needed:
+  %[1]s/debug/vars  %[1]s/healthz
+
 Press Ctrl+C to stop.
 `, base, pool.PoolID, valid, alice, bob, where)
+}
+
+// varsHandler serves expvar's variables (memstats, cmdline and any the
+// program published) plus "cognito", the verifier's Stats, in expvar's JSON
+// format.
+func varsHandler(v *cognito.Verifier) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		stats, err := json.Marshal(v.Stats())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		fmt.Fprintf(w, "{\n%q: %s", "cognito", stats)
+		expvar.Do(func(kv expvar.KeyValue) { fmt.Fprintf(w, ",\n%q: %s", kv.Key, kv.Value) })
+		fmt.Fprint(w, "\n}\n")
+	})
+}
+
+// healthHandler answers 200 while the verifier holds keys it may use, and
+// 503 (with the reason) when it could not verify a token now: no keys yet,
+// or every refresh failed for longer than MaxKeyAge.
+func healthHandler(v *cognito.Verifier) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := v.Warm(r.Context()); err != nil {
+			http.Error(w, "keys unavailable: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		s := v.Stats()
+		if s.KeysFetchedAt.IsZero() {
+			fmt.Fprintln(w, "ok: keys given in the configuration")
+			return
+		}
+		fmt.Fprintf(w, "ok: keys fetched %s ago, %d key fetches (%d failed)\n", s.KeySetAge.Round(time.Second), s.KeyFetches, s.KeyFetchFailures)
+	})
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {
