@@ -312,8 +312,11 @@ func parseALBKey(data []byte) (*ecdsa.PublicKey, error) {
 		return nil, fmt.Errorf("invalid public key: %w", err)
 	}
 	ec, ok := pub.(*ecdsa.PublicKey)
-	if !ok || ec.Curve != elliptic.P256() {
+	switch {
+	case !ok:
 		return nil, fmt.Errorf("a %T, not a P-256 key", pub)
+	case ec.Curve != elliptic.P256():
+		return nil, fmt.Errorf("a %s key, not P-256", ec.Curve.Params().Name)
 	}
 	return ec, nil
 }
