@@ -206,6 +206,7 @@ func TestALBSignerPinned(t *testing.T) {
 	t.Run("missing", func(t *testing.T) {
 		c, err := v.Verify(ctx, alb.Token(cognitotest.WithoutHeader("signer")))
 		requireRejected(t, cognito.ErrSigner, c, err)
+		assert.Contains(t, err.Error(), "signer is missing")
 	})
 	t.Run("an array holding the ARN", func(t *testing.T) {
 		c, err := v.Verify(ctx, alb.Token(cognitotest.WithHeader("signer", []string{alb.ARN})))
@@ -266,6 +267,7 @@ func TestALBKidInjection(t *testing.T) {
 	}
 	claims, err := v.Verify(ctx, alb.Token(cognitotest.WithoutHeader("kid")))
 	requireRejected(t, cognito.ErrKeyNotFound, claims, err)
+	assert.Contains(t, err.Error(), "kid is missing")
 	assert.Zero(t, alb.KeyRequests(), "no kid but a UUID reaches the key server")
 
 	var paths []string
@@ -311,6 +313,7 @@ func TestALBAlgorithm(t *testing.T) {
 	}
 	claims, err := v.Verify(ctx, alb.Token(cognitotest.WithoutHeader("alg")))
 	requireRejected(t, cognito.ErrAlgorithm, claims, err)
+	assert.Contains(t, err.Error(), "alg is missing")
 
 	t.Run("HS256 keyed with the public key's PEM", func(t *testing.T) {
 		header, payload, _ := albSegments(t, alb.Token())
@@ -532,6 +535,12 @@ func TestALBHeaderPayloadAgreement(t *testing.T) {
 			requireOutcome(t, c.reason, claims, err)
 		})
 	}
+	_, err := v.Verify(ctx, alb.Token(cognitotest.WithoutHeader("exp")))
+	assert.ErrorContains(t, err, "exp is missing from the header")
+	_, err = v.Verify(ctx, alb.Token(cognitotest.WithoutClaim("exp")))
+	assert.ErrorContains(t, err, "exp is missing from the payload")
+	_, err = v.Verify(ctx, alb.Token(cognitotest.WithHeader("exp", exp+1)))
+	assert.ErrorContains(t, err, "exp in the header and in the payload differ")
 }
 
 // the header's client and iss are the configured ones, checked
@@ -565,6 +574,11 @@ func TestALBClientAndIssuer(t *testing.T) {
 			requireOutcome(t, c.reason, claims, err)
 		})
 	}
+
+	_, err := v.Verify(ctx, alb.Token(cognitotest.WithoutHeader("iss")))
+	assert.ErrorContains(t, err, "iss is missing from the header")
+	_, err = v.Verify(ctx, alb.Token(cognitotest.WithoutClaim("iss")))
+	assert.ErrorContains(t, err, "iss is missing from the payload")
 
 	t.Run("SkipClientIDCheck", func(t *testing.T) {
 		v := newALBVerifier(t, alb, func(c *cognito.ALBConfig) { c.ClientIDs, c.SkipClientIDCheck = nil, true })
