@@ -640,6 +640,9 @@ func formatUUID(id [16]byte) string {
 // rejects r or s of zero or not below the group order. The DER form
 // VerifyASN1 takes is built on the stack.
 func verifyES256(pub *ecdsa.PublicKey, digest, sig []byte) bool {
+	if len(sig) != es256SignatureBytes {
+		return false
+	}
 	var buf [72]byte // SEQUENCE of two INTEGERs of at most 33 bytes
 	der := append(buf[:0], 0x30, 0)
 	der = appendASN1Int(der, sig[:32])
