@@ -41,6 +41,7 @@ type keyTransport struct {
 	keys     map[string][]byte // URL to PEM
 	status   int               // not 0: answer this status
 	delay    time.Duration     // wait this long (or until the request is cancelled) first
+	trickle  time.Duration     // send the body one byte per trickle
 	panics   bool
 	requests []string
 }
@@ -49,7 +50,7 @@ func (k *keyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	k.mu.Lock()
 	k.requests = append(k.requests, r.URL.String())
 	body, ok := k.keys[r.URL.String()]
-	status, delay, panics := k.status, k.delay, k.panics
+	status, delay, trickle, panics := k.status, k.delay, k.trickle, k.panics
 	k.mu.Unlock()
 	if panics {
 		panic("the key server exploded")
@@ -66,13 +67,37 @@ func (k *keyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	} else if status == 0 {
 		status = http.StatusOK
 	}
+	var rd io.Reader = bytes.NewReader(body)
+	if trickle > 0 {
+		rd = &trickleReader{data: body, every: trickle, ctx: r.Context()}
+	}
 	return &http.Response{
 		StatusCode: status,
 		Status:     fmt.Sprintf("%d %s", status, http.StatusText(status)),
 		Header:     http.Header{},
-		Body:       io.NopCloser(bytes.NewReader(body)),
+		Body:       io.NopCloser(rd),
 		Request:    r,
 	}, nil
+}
+
+// trickleReader yields one byte per interval until its request ends.
+type trickleReader struct {
+	data  []byte
+	every time.Duration
+	ctx   context.Context
+}
+
+func (t *trickleReader) Read(p []byte) (int, error) {
+	if len(t.data) == 0 {
+		return 0, io.EOF
+	}
+	select {
+	case <-time.After(t.every):
+	case <-t.ctx.Done():
+		return 0, t.ctx.Err()
+	}
+	p[0], t.data = t.data[0], t.data[1:]
+	return 1, nil
 }
 
 func (k *keyTransport) count() int { k.mu.Lock(); defer k.mu.Unlock(); return len(k.requests) }
@@ -498,6 +523,17 @@ func TestALBKeyStaleness(t *testing.T) {
 				assert.Equal(t, cognito.DefaultFetchTimeout, took[i], "fake time: exact")
 			}
 			assert.Equal(t, 1, kt.count(), "both callers waited for one fetch")
+		})
+	})
+	t.Run("a trickling body is cut at DefaultFetchTimeout", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			v, kt, token := staleALB(t, alb)
+			kt.set(func(k *keyTransport) { k.trickle = time.Second }) // a PEM takes minutes
+			start := time.Now()
+			c, err := v.Verify(ctx, token)
+			requireUnavailable(t, c, err)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.Equal(t, cognito.DefaultFetchTimeout, time.Since(start), "fake time: exact")
 		})
 	})
 	t.Run("a caller that gives up does not fail the others", func(t *testing.T) {
