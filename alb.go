@@ -200,8 +200,8 @@ func albPartitionRegion(arns []string) (partition, region string, err error) {
 		case slices.Contains(arns[:i], arn):
 			return "", "", fmt.Errorf("LoadBalancerARNs: %q is listed twice", arn)
 		case i > 0 && (m[1] != partition || m[2] != region):
-			// One key server per region: keys of another region would
-			// need another URL for the same kid space.
+			// The key URL is per region, and a kid does not say
+			// which region's key server has it.
 			return "", "", fmt.Errorf("LoadBalancerARNs: %q is not in %s %s like the first: use one verifier per region", arn, partition, region)
 		}
 		partition, region = m[1], m[2]

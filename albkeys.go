@@ -123,7 +123,11 @@ func (c *albKeyCache) lookup(ctx context.Context, id [16]byte) (*ecdsa.PublicKey
 	}
 	now := c.now()
 	if k != nil {
-		k.used.Store(c.tick.Add(1))
+		// Stamped for eviction. The key stamped last needs no new stamp,
+		// which keeps the usual lookup free of shared writes.
+		if k.used.Load() != c.tick.Load() {
+			k.used.Store(c.tick.Add(1))
+		}
 		age := now.Sub(k.fetched)
 		if age < DefaultMaxKeyAge {
 			if age >= DefaultKeyRefreshInterval && now.UnixNano() >= k.retry.Load() {
