@@ -112,7 +112,7 @@ func TestALBOptions(t *testing.T) {
 	assert.Equal(t, "alice", c.Username)
 }
 
-func get(t *testing.T, alb *cognitotest.ALB, kid string) (int, []byte) {
+func getKey(t *testing.T, alb *cognitotest.ALB, kid string) (int, []byte) {
 	t.Helper()
 	resp, err := alb.HTTPClient().Get(alb.KeyURL() + "/" + kid)
 	require.NoError(t, err)
@@ -125,7 +125,7 @@ func get(t *testing.T, alb *cognitotest.ALB, kid string) (int, []byte) {
 func TestALBKeyServer(t *testing.T) {
 	alb := cognitotest.NewTestALB(t)
 	kid, key := alb.SigningKey()
-	status, body := get(t, alb, kid)
+	status, body := getKey(t, alb, kid)
 	require.Equal(t, http.StatusOK, status)
 	block, rest := pem.Decode(body)
 	require.NotNil(t, block)
@@ -136,29 +136,29 @@ func TestALBKeyServer(t *testing.T) {
 	assert.True(t, key.PublicKey.Equal(pub))
 	assert.Equal(t, body, alb.Keys()[kid])
 
-	status, _ = get(t, alb, "00000000-0000-0000-0000-000000000000")
+	status, _ = getKey(t, alb, "00000000-0000-0000-0000-000000000000")
 	assert.Equal(t, http.StatusForbidden, status, "a kid it does not have")
 	assert.Equal(t, 2, alb.KeyRequests())
 
 	alb.RotateKey()
 	assert.NotEqual(t, kid, alb.KeyID())
 	assert.Len(t, alb.Keys(), 2)
-	status, _ = get(t, alb, kid)
+	status, _ = getKey(t, alb, kid)
 	assert.Equal(t, http.StatusOK, status, "rotated keys stay published")
 	alb.RetireOldKeys()
-	status, _ = get(t, alb, kid)
+	status, _ = getKey(t, alb, kid)
 	assert.Equal(t, http.StatusForbidden, status)
 	assert.Len(t, alb.Keys(), 1)
 
 	alb.FailKeys(http.StatusServiceUnavailable)
-	status, _ = get(t, alb, alb.KeyID())
+	status, _ = getKey(t, alb, alb.KeyID())
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 	alb.SetKeyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("odd")) }))
-	status, body = get(t, alb, alb.KeyID())
+	status, body = getKey(t, alb, alb.KeyID())
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "odd", string(body))
 	alb.SetKeyHandler(nil)
-	status, _ = get(t, alb, alb.KeyID())
+	status, _ = getKey(t, alb, alb.KeyID())
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, 7, alb.KeyRequests(), "every request counted")
 }
