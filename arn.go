@@ -23,7 +23,7 @@ var (
 	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 	accountPattern   = regexp.MustCompile(`^[0-9]{12}$`)
 	apiIDPattern     = regexp.MustCompile(`^[A-Za-z0-9]+$`)
-	stagePattern     = regexp.MustCompile(`^(\$default|[A-Za-z0-9_-]+|\*)$`)
+	stagePattern     = regexp.MustCompile(`^(\$default|[A-Za-z0-9_-]+)$`)
 )
 
 // MethodARN is an API Gateway execute-api ARN, as an authorizer receives it
@@ -49,10 +49,19 @@ func arnError(format string, args ...any) error {
 
 // ParseMethodARN parses and validates an execute-api method ARN. Every
 // malformed input is an error wrapping [ErrMethodARN] that says what is wrong.
+//
+// The ARN names one method of one stage, as API Gateway sends it: an IAM
+// wildcard character (* or ?) anywhere in it is an error, so that a value
+// taken from an event can never widen a policy built on it (a stage "*" would
+// allow every stage of the API). The policy builders add their own
+// wildcards ([MethodARN.Wildcard], [AuthPolicy.AllowAllMethods]).
 func ParseMethodARN(s string) (MethodARN, error) {
 	var a MethodARN
 	if len(s) > MaxMethodARNBytes {
 		return MethodARN{}, arnError("%d bytes, API Gateway's limit is %d", len(s), MaxMethodARNBytes)
+	}
+	if i := strings.IndexAny(s, "*?"); i >= 0 {
+		return MethodARN{}, arnError("IAM wildcard %q at offset %d: an ARN from an event names one method of one stage", s[i:i+1], i)
 	}
 	f := strings.SplitN(s, ":", 6)
 	if len(f) != 6 || f[0] != "arn" {
@@ -94,7 +103,7 @@ func ParseMethodARN(s string) (MethodARN, error) {
 		return MethodARN{}, arnError("no resource path after the method (the root resource is %s/)", truncate(a.Method))
 	}
 	if !validVerb(a.Method) {
-		return MethodARN{}, arnError("method %q is not GET, POST, PUT, PATCH, HEAD, DELETE, OPTIONS or *", truncate(a.Method))
+		return MethodARN{}, arnError("method %q is not GET, POST, PUT, PATCH, HEAD, DELETE or OPTIONS", truncate(a.Method))
 	}
 	a.Resource = "/" + rest
 	for i := 0; i < len(a.Resource); i++ {
@@ -103,6 +112,27 @@ func ParseMethodARN(s string) (MethodARN, error) {
 		}
 	}
 	return a, nil
+}
+
+// checkBase validates the fields a policy keeps from the ARN: partition,
+// region, account, API and stage, by the rules of [ParseMethodARN].
+func (a MethodARN) checkBase() error {
+	if a == (MethodARN{}) {
+		return arnError("the zero MethodARN names no API (was a ParseMethodARN error ignored?)")
+	}
+	switch {
+	case !partitionPattern.MatchString(a.Partition):
+		return arnError("partition %q is not aws, aws-cn, aws-us-gov or another aws-* partition", truncate(a.Partition))
+	case !regionPattern.MatchString(a.Region):
+		return arnError("region %q is not a region such as us-east-1", truncate(a.Region))
+	case !accountPattern.MatchString(a.AccountID):
+		return arnError("account ID %q is not 12 digits", truncate(a.AccountID))
+	case !apiIDPattern.MatchString(a.APIID):
+		return arnError("API ID %q is not alphanumeric", truncate(a.APIID))
+	case !stagePattern.MatchString(a.Stage):
+		return arnError("stage %q is not a stage name (wildcards are not accepted)", truncate(a.Stage))
+	}
+	return nil
 }
 
 func validVerb(v string) bool {
@@ -123,7 +153,14 @@ func (a MethodARN) String() string {
 // For returns the ARN of another method and resource of the same API and
 // stage. verb is an HTTP method or [AllMethods]; resource is a path with an
 // optional leading slash, where "*" matches any sequence of characters.
+//
+// For fails on a receiver that [ParseMethodARN] would not have returned
+// (the zero MethodARN, a field set by hand to a wildcard or left empty): a
+// policy is only ever built on the API and stage of a real method ARN.
 func (a MethodARN) For(verb, resource string) (MethodARN, error) {
+	if err := a.checkBase(); err != nil {
+		return MethodARN{}, err
+	}
 	if !validVerb(verb) {
 		return MethodARN{}, arnError("method %q is not GET, POST, PUT, PATCH, HEAD, DELETE, OPTIONS or *", truncate(verb))
 	}

@@ -26,8 +26,6 @@ func TestParseMethodARN(t *testing.T) {
 			cognito.MethodARN{"aws", "eu-west-2", "123456789012", "abcdef1234", "prod", "GET", "/"}},
 		{"arn:aws:execute-api:eu-west-2:123456789012:abcdef1234/prod/GET/users/7/notes/",
 			cognito.MethodARN{"aws", "eu-west-2", "123456789012", "abcdef1234", "prod", "GET", "/users/7/notes/"}},
-		{"arn:aws:execute-api:ap-southeast-2:123456789012:abcdef1234/prod/*/*",
-			cognito.MethodARN{"aws", "ap-southeast-2", "123456789012", "abcdef1234", "prod", "*", "/*"}},
 		{"arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/request",
 			cognito.MethodARN{"aws", "us-east-1", "123456789012", "abcdef123", "$default", "GET", "/request"}},
 		{"arn:aws:execute-api:us-east-1:123456789012:abcdef123/test-stage_2/OPTIONS/a-b_c.d~e%20f",
@@ -36,8 +34,6 @@ func TestParseMethodARN(t *testing.T) {
 			cognito.MethodARN{"aws", "us-east-1", "123456789012", "abcdef123", "prod", "PATCH", "/files/a:b@c"}},
 		{"arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/HEAD/" + strings.Repeat("seg/", 50),
 			cognito.MethodARN{"aws", "us-east-1", "123456789012", "abcdef123", "prod", "HEAD", "/" + strings.Repeat("seg/", 50)}},
-		{"arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/PUT/notes/*",
-			cognito.MethodARN{"aws", "us-east-1", "123456789012", "abcdef123", "prod", "PUT", "/notes/*"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
@@ -83,6 +79,16 @@ func TestParseMethodARNRejects(t *testing.T) {
 		{"space in path", "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/no tes", "control or space"},
 		{"newline in path", "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/notes\n", "control or space"},
 		{"over 1600 bytes", long, "1600"},
+		// C-07: wildcards from an event never reach a policy.
+		{"stage wildcard", "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/*/GET/notes", "IAM wildcard \"*\""},
+		{"method wildcard", "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*/notes", "IAM wildcard \"*\""},
+		{"resource wildcard", "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/notes/*", "IAM wildcard \"*\""},
+		{"everything", "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*/*", "IAM wildcard \"*\""},
+		{"star inside a segment", "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/no*tes", "IAM wildcard \"*\""},
+		{"question mark", "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/notes/?", "IAM wildcard \"?\""},
+		{"question mark in stage", "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/pro?/GET/notes", "IAM wildcard \"?\""},
+		{"wildcard in account", "arn:aws:execute-api:us-east-1:*:abcdef1234/prod/GET/notes", "IAM wildcard"},
+		{"wildcard API", "arn:aws:execute-api:us-east-1:123456789012:*/prod/GET/notes", "IAM wildcard"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,9 +152,59 @@ func FuzzParseMethodARN(f *testing.F) {
 		if err != nil || again != a {
 			t.Fatalf("reparse: %v %+v", err, again)
 		}
-		w := a.Wildcard()
-		if _, err := cognito.ParseMethodARN(w.String()); err != nil {
-			t.Fatalf("wildcard of a valid ARN does not parse: %v", err)
+		if strings.ContainsAny(s, "*?") {
+			t.Fatalf("an ARN with a wildcard parsed: %q", s)
+		}
+		if _, err := a.For(cognito.AllMethods, "*"); err != nil {
+			t.Fatalf("a parsed ARN is no base for a policy: %v", err)
 		}
 	})
+}
+
+// C-08: a MethodARN that ParseMethodARN would not return is no base for a
+// policy: the zero value (an ignored parse error) and hand-made values with
+// wildcards or empty fields all make For and Build fail.
+func TestMethodARNNeverParsed(t *testing.T) {
+	good := cognito.MethodARN{Partition: "aws", Region: "us-east-1", AccountID: "123456789012", APIID: "abcdef1234", Stage: "prod"}
+	_, err := cognito.NewAuthPolicy("sub", good).AllowAllMethods().Build()
+	require.NoError(t, err, "a complete hand-made value is a real ARN")
+
+	_, parseErr := cognito.ParseMethodARN("not an ARN")
+	require.Error(t, parseErr)
+	bad := map[string]cognito.MethodARN{"zero value": {}}
+	for name, change := range map[string]func(*cognito.MethodARN){
+		"stage *":           func(a *cognito.MethodARN) { a.Stage = "*" },
+		"stage ?":           func(a *cognito.MethodARN) { a.Stage = "pro?" },
+		"empty stage":       func(a *cognito.MethodARN) { a.Stage = "" },
+		"API *":             func(a *cognito.MethodARN) { a.APIID = "*" },
+		"account *":         func(a *cognito.MethodARN) { a.AccountID = "*" },
+		"region *":          func(a *cognito.MethodARN) { a.Region = "*" },
+		"empty partition":   func(a *cognito.MethodARN) { a.Partition = "" },
+		"stage with slash":  func(a *cognito.MethodARN) { a.Stage = "prod/GET" },
+		"API with a colon":  func(a *cognito.MethodARN) { a.APIID = "a:b" },
+		"empty account":     func(a *cognito.MethodARN) { a.AccountID = "" },
+		"region with colon": func(a *cognito.MethodARN) { a.Region = "us-east-1:x" },
+	} {
+		a := good
+		change(&a)
+		bad[name] = a
+	}
+	for name, a := range bad {
+		t.Run(name, func(t *testing.T) {
+			_, err := a.For("GET", "/notes")
+			assert.ErrorIs(t, err, cognito.ErrMethodARN)
+			for _, p := range []*cognito.AuthPolicy{
+				cognito.NewAuthPolicy("sub", a).AllowAllMethods(),
+				cognito.NewAuthPolicy("sub", a).AllowMethod("GET", "/notes"),
+				cognito.NewAuthPolicy("sub", a).DenyAllMethods(),
+				cognito.NewAuthPolicyFromClaims(&cognito.Claims{Subject: "sub"}, a).AllowAllMethods(),
+			} {
+				resp, err := p.Build()
+				require.Error(t, err)
+				assert.ErrorIs(t, err, cognito.ErrPolicy)
+				assert.ErrorIs(t, err, cognito.ErrMethodARN)
+				assert.Empty(t, resp.PolicyDocument.Statement)
+			}
+		})
+	}
 }

@@ -1,6 +1,9 @@
 package cognito
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // DefaultTokenCacheSize is the number of verified tokens a Verifier
 // remembers when Config.TokenCacheSize is zero. An entry holds the token's
@@ -19,9 +22,14 @@ const cacheShards = 16
 //     signature, compared in full.
 //   - exp, nbf and iat are checked again on every hit, with the verifier's
 //     clock and leeway: a cached token expires exactly when it would have.
-//   - An entry is used only with the key set that verified it: any change of
-//     the set (rotation, a removed kid) makes every entry a miss, verified
-//     again from scratch.
+//   - An entry is used only while the key set that verified it is the one
+//     cached and still usable (jwksCache.serves): any change of the set
+//     (rotation, a removed kid) makes every entry a miss, a set past
+//     MaxKeyAge fails closed as a miss does, and a hit on a set due for a
+//     refresh starts it, as a miss does.
+//   - The entry keeps its own copy of the claims, which is never handed
+//     out: each hit returns a new copy, so nothing a caller does to the
+//     Claims it got changes a later decision.
 //   - Every other rule (issuer, token_use, client, groups, scopes) is fixed
 //     in the Verifier's configuration, so its answer cannot change.
 //   - Rejections are not cached, and nothing about revocation changes (an
@@ -36,9 +44,19 @@ type tokenCache struct {
 	shards [cacheShards]cacheShard
 }
 
+// cacheEntry is a verified token: its claims (private), its signature, and
+// the key set that verified it.
+type cacheEntry struct {
+	claims Claims
+	sig    string
+	set    *keySet
+	keys   *jwksCache
+}
+
 type cacheShard struct {
+	hits atomic.Uint64 // beside mu: a lookup writes this cache line anyway
 	mu   sync.RWMutex
-	m    map[[32]byte]*Claims
+	m    map[[32]byte]*cacheEntry
 	ring [][32]byte // insertion order, for eviction
 	next int
 }
@@ -47,26 +65,38 @@ func newTokenCache(size int) *tokenCache {
 	per := (size + cacheShards - 1) / cacheShards
 	c := &tokenCache{}
 	for i := range c.shards {
-		c.shards[i].m = make(map[[32]byte]*Claims, per)
+		c.shards[i].m = make(map[[32]byte]*cacheEntry, per)
 		c.shards[i].ring = make([][32]byte, 0, per)
 	}
 	return c
 }
 
-// get returns the claims cached for the token with this signing-input
-// digest and signature, and the key set that verified them.
-func (c *tokenCache) get(digest *[32]byte, sig string) *Claims {
+// get returns the entry of the token with this signing-input digest and
+// signature.
+func (c *tokenCache) get(digest *[32]byte, sig string) *cacheEntry {
 	s := &c.shards[digest[0]%cacheShards]
 	s.mu.RLock()
-	cl := s.m[*digest]
+	e := s.m[*digest]
 	s.mu.RUnlock()
-	if cl == nil || cl.sig != sig {
+	if e == nil || e.sig != sig {
 		return nil
 	}
-	return cl
+	return e
 }
 
-func (c *tokenCache) put(digest *[32]byte, cl *Claims) {
+// served counts a hit that answered a Verify.
+func (c *tokenCache) served(digest *[32]byte) { c.shards[digest[0]%cacheShards].hits.Add(1) }
+
+// hitCount returns the number of hits that answered a Verify.
+func (c *tokenCache) hitCount() uint64 {
+	var n uint64
+	for i := range c.shards {
+		n += c.shards[i].hits.Load()
+	}
+	return n
+}
+
+func (c *tokenCache) put(digest *[32]byte, cl *cacheEntry) {
 	s := &c.shards[digest[0]%cacheShards]
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -84,7 +114,7 @@ func (c *tokenCache) put(digest *[32]byte, cl *Claims) {
 	s.m[*digest] = cl
 }
 
-func (c *tokenCache) remove(digest *[32]byte, cl *Claims) {
+func (c *tokenCache) remove(digest *[32]byte, cl *cacheEntry) {
 	s := &c.shards[digest[0]%cacheShards]
 	s.mu.Lock()
 	if s.m[*digest] == cl {

@@ -11,25 +11,27 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A hit returns the claims of the first verification (the same pointer);
-// a disabled cache verifies every time.
+// A hit returns claims equal to the first verification's, in a value of
+// its own; a disabled cache verifies every time.
 func TestTokenCacheHit(t *testing.T) {
 	pool := newPool(t)
-	token := pool.AccessToken()
+	token := pool.AccessToken(cognitotest.WithGroups("a", "b"))
 
 	v := newVerifier(t, pool)
 	first, err := v.Verify(ctx, token)
 	require.NoError(t, err)
 	again, err := v.Verify(ctx, token)
 	require.NoError(t, err)
-	assert.Same(t, first, again)
+	assert.Equal(t, uint64(1), cognito.CacheHits(v))
+	assert.Equal(t, first, again)
+	assert.NotSame(t, first, again)
 
 	off := newVerifier(t, pool, func(c *cognito.Config) { c.TokenCacheSize = -1 })
 	a, err := off.Verify(ctx, token)
 	require.NoError(t, err)
 	b, err := off.Verify(ctx, token)
 	require.NoError(t, err)
-	assert.NotSame(t, a, b)
+	assert.Equal(t, a, b)
 }
 
 // The cache matches the whole token: the same header and payload with
@@ -95,9 +97,11 @@ func TestTokenCacheFollowsKeySet(t *testing.T) {
 	clk.Add(cognito.DefaultRefetchInterval)
 	_, err = v.Verify(ctx, pool.AccessToken()) // new kid: refresh
 	require.NoError(t, err)
+	hits := cognito.CacheHits(v)
 	again, err := v.Verify(ctx, token)
 	require.NoError(t, err, "the old kid is still published")
-	assert.NotSame(t, first, again, "verified again under the new key set")
+	assert.Equal(t, hits, cognito.CacheHits(v), "verified again under the new key set")
+	assert.Equal(t, first, again)
 
 	pool.RetireOldKeys()
 	clk.Add(cognito.DefaultRefetchInterval)
@@ -111,27 +115,21 @@ func TestTokenCacheBounded(t *testing.T) {
 	pool := newPool(t)
 	v := newVerifier(t, pool, func(c *cognito.Config) { c.TokenCacheSize = 16 })
 	tokens := make([]string, 200)
-	first := make([]*cognito.Claims, len(tokens))
 	for i := range tokens {
 		tokens[i] = pool.AccessToken()
-		c, err := v.Verify(ctx, tokens[i])
+		_, err := v.Verify(ctx, tokens[i])
 		require.NoError(t, err)
-		first[i] = c
 	}
-	evicted := 0
-	for i, token := range tokens {
-		c, err := v.Verify(ctx, token)
+	require.Zero(t, cognito.CacheHits(v))
+	for _, token := range tokens {
+		_, err := v.Verify(ctx, token)
 		require.NoError(t, err)
-		if c != first[i] {
-			evicted++
-		}
 	}
-	assert.GreaterOrEqual(t, evicted, 200-16-cacheSlack)
-	last, err := v.Verify(ctx, tokens[len(tokens)-1])
+	assert.LessOrEqual(t, cognito.CacheHits(v), uint64(16+cacheSlack), "the rest were evicted")
+	hits := cognito.CacheHits(v)
+	_, err := v.Verify(ctx, tokens[len(tokens)-1])
 	require.NoError(t, err)
-	again, err := v.Verify(ctx, tokens[len(tokens)-1])
-	require.NoError(t, err)
-	assert.Same(t, last, again, "the newest entry is still there")
+	assert.Equal(t, hits+1, cognito.CacheHits(v), "the newest entry is still there")
 }
 
 // cacheSlack allows for the per-shard rounding of the bound.

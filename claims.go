@@ -18,9 +18,14 @@ const (
 )
 
 // Claims are the verified claims of a Cognito access or ID token. A Claims
-// value is returned only when every check passed. It is read-only: Verify
-// may return the same Claims for the same token, so callers must not modify
-// it, nor its slices. It is safe for concurrent reads.
+// value is returned only when every check passed. Each call of Verify
+// returns a Claims of its own, sharing no writable memory with any other:
+// a caller may modify it, and no later decision (a verified-token cache
+// hit, a middleware rule) reads it. It is safe for concurrent reads.
+//
+// Its strings are substrings of one copy of the token's payload: keeping
+// any of them keeps the whole payload (1–2 KiB) alive. Clone what you keep
+// long-term, such as a map key: strings.Clone(claims.Subject).
 type Claims struct {
 	Subject  string   // sub: the user's stable ID (a UUID), never empty
 	Username string   // username (access) or cognito:username (ID); empty for client-credentials tokens
@@ -43,11 +48,40 @@ type Claims struct {
 	OriginJTI string // origin_jti
 	EventID   string // event_id
 
-	raw   string     // the payload JSON
-	store [8]string  // backing store of Groups, Audience and Scopes when they fit
-	sig   string     // the token's signature, for the verified-token cache
-	set   *keySet    // the key set that verified it
-	keys  *jwksCache // the issuer's keys it came from
+	raw   string    // the payload JSON
+	store [8]string // backing store of Audience, Groups and Scopes when they fit
+}
+
+// clone returns a copy of c that shares no writable memory with it.
+func (c *Claims) clone() *Claims {
+	out := new(Claims)
+	c.copyTo(out)
+	return out
+}
+
+// copyTo makes out a copy of c that shares no writable memory with it: the
+// lists are copied into out's own store (past 8 entries in all, into one
+// new array). Strings are immutable and stay shared.
+func (c *Claims) copyTo(out *Claims) {
+	*out = *c
+	arena := out.store[:0]
+	if n := len(c.Audience) + len(c.Groups) + len(c.Scopes); n > len(out.store) {
+		arena = make([]string, 0, n)
+	}
+	out.Audience, arena = appendList(arena, c.Audience)
+	out.Groups, arena = appendList(arena, c.Groups)
+	out.Scopes, _ = appendList(arena, c.Scopes)
+}
+
+// appendList appends list to arena and returns its copy there, capped so
+// that appending to it cannot write over the next list; nil stays nil.
+func appendList(arena, list []string) (copied, rest []string) {
+	if list == nil {
+		return nil, arena
+	}
+	from := len(arena)
+	arena = append(arena, list...)
+	return arena[from:len(arena):len(arena)], arena
 }
 
 // HasGroup reports whether the token lists group in cognito:groups. The
@@ -82,40 +116,68 @@ func (c *Claims) StringClaim(name string) (string, bool) {
 }
 
 // checkClaims applies the configured rules to the scanned payload (the
-// signature is already verified) and fills c.
-func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string) error {
+// signature is already verified), fills c and returns the first failure.
+func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string, now time.Time) error {
+	return v.applyClaimRules(sc, c, issuer, now, nil)
+}
+
+// applyClaimRules is checkClaims. With all non-nil it does not stop at a
+// failure: it appends each one to *all and goes on, so that
+// [Verifier.CheckUnverified] reports every rule a token breaks, in the
+// words Verify uses. A rule added here is reported by both.
+func (v *Verifier) applyClaimRules(sc *scanned, c *Claims, issuer string, now time.Time, all *[]error) (first error) {
+	// fail records a failure and reports whether checking stops there.
+	fail := func(err error) bool {
+		if all == nil {
+			first = err
+			return true
+		}
+		*all = append(*all, err)
+		return false
+	}
 	if sc.has&cExp == 0 {
 		// Cognito always sets exp; a token without one never expires.
-		return reject(ErrClaim, "exp is missing")
+		if fail(reject(ErrClaim, "exp is missing")) {
+			return
+		}
+	} else {
+		c.ExpiresAt = sc.exp.time()
+		if sc.has&cNbf != 0 {
+			c.NotBefore = sc.nbf.time()
+		}
+		if sc.has&cIat != 0 {
+			c.IssuedAt = sc.iat.time()
+		}
+		if err := v.checkTimes(c, now); err != nil && fail(err) {
+			return
+		}
 	}
-	c.ExpiresAt = sc.exp.time()
-	if sc.has&cNbf != 0 {
-		c.NotBefore = sc.nbf.time()
+	switch {
+	case sc.has&cIss == 0:
+		if fail(reject(ErrIssuer, "iss is missing, want %q", issuer)) {
+			return
+		}
+	case sc.iss != issuer:
+		if fail(reject(ErrIssuer, "got %q, want %q", sc.iss, issuer)) {
+			return
+		}
 	}
-	if sc.has&cIat != 0 {
-		c.IssuedAt = sc.iat.time()
-	}
-	if err := v.checkTimes(c); err != nil {
-		return err
-	}
-	if sc.has&cIss == 0 {
-		return reject(ErrIssuer, "iss is missing, want %q", issuer)
-	}
-	if sc.iss != issuer {
-		return reject(ErrIssuer, "got %q, want %q", sc.iss, issuer)
-	}
-	if sc.has&cTokenUse == 0 {
-		return reject(ErrTokenUse, "token_use is missing, want %q", v.tokenUse)
-	}
-	if TokenUse(sc.tokenUse) != v.tokenUse {
-		return reject(ErrTokenUse, "got %q, want %q", sc.tokenUse, v.tokenUse)
+	switch {
+	case sc.has&cTokenUse == 0:
+		if fail(reject(ErrTokenUse, "token_use is missing, want %q", v.tokenUse)) {
+			return
+		}
+	case TokenUse(sc.tokenUse) != v.tokenUse:
+		if fail(reject(ErrTokenUse, "got %q, want %q", sc.tokenUse, v.tokenUse)) {
+			return
+		}
 	}
 	clientID, err := v.checkClient(sc)
-	if err != nil {
-		return err
+	if err != nil && fail(err) {
+		return
 	}
-	if sc.sub == "" {
-		return reject(ErrSubject, "sub is missing or empty")
+	if sc.sub == "" && fail(reject(ErrSubject, "sub is missing or empty")) {
+		return
 	}
 
 	c.Subject = sc.sub
@@ -155,27 +217,28 @@ func (v *Verifier) checkClaims(sc *scanned, c *Claims, issuer string) error {
 	if sc.has&cScope != 0 && len(sc.arena) > scopesFrom {
 		c.Scopes = sc.arena[scopesFrom:len(sc.arena):len(sc.arena)]
 	}
-	if len(v.groups) > 0 && !anyOf(v.groups, c.Groups) {
-		return reject(ErrGroup, "token holds none of the groups %q", v.groups)
+	if len(v.groups) > 0 && !anyOf(v.groups, c.Groups) && fail(reject(ErrGroup, "token holds none of the groups %q", v.groups)) {
+		return
 	}
-	if len(v.scopes) > 0 && !anyOf(v.scopes, c.Scopes) {
-		return reject(ErrScope, "token grants none of the scopes %q", v.scopes)
+	if len(v.scopes) > 0 && !anyOf(v.scopes, c.Scopes) && fail(reject(ErrScope, "token grants none of the scopes %q", v.scopes)) {
+		return
 	}
-	return nil
+	return
 }
 
-// checkTimes checks exp, nbf and iat (zero: absent) against the clock, on
-// every verification and every cache hit.
-func (v *Verifier) checkTimes(c *Claims) error {
-	now := v.now()
+// checkTimes checks exp, nbf and iat (zero: absent) against now, on every
+// verification and every cache hit: exp with Leeway, nbf and iat with the
+// larger of Leeway and ClockSkew (a token from a few seconds in the future
+// is a clock difference, not an attack).
+func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
 	// RFC 7519 §4.1.4: the current time MUST be before exp.
 	if !now.Before(c.ExpiresAt.Add(v.leeway)) {
 		return reject(ErrExpired, "expired at %s", c.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	if !c.NotBefore.IsZero() && now.Add(v.leeway).Before(c.NotBefore) {
+	if !c.NotBefore.IsZero() && now.Add(v.skew).Before(c.NotBefore) {
 		return reject(ErrNotYetValid, "not valid before %s", c.NotBefore.UTC().Format(time.RFC3339))
 	}
-	if !c.IssuedAt.IsZero() && now.Add(v.leeway).Before(c.IssuedAt) {
+	if !c.IssuedAt.IsZero() && now.Add(v.skew).Before(c.IssuedAt) {
 		return reject(ErrIssuedInFuture, "issued at %s", c.IssuedAt.UTC().Format(time.RFC3339))
 	}
 	return nil

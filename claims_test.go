@@ -79,11 +79,49 @@ func TestTimeClaims(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			v := newVerifier(t, pool, func(c *cognito.Config) { c.Leeway = tc.leeway })
+			// Leeway alone here; TestClockSkew covers the default skew.
+			v := newVerifier(t, pool, func(c *cognito.Config) { c.Leeway, c.ClockSkew = tc.leeway, -1 })
 			c, err := v.Verify(ctx, signClaims(t, pool, edit(pool, tc.changes)))
 			requireOutcome(t, tc.reason, c, err)
 		})
 	}
+}
+
+// C-11: iat and nbf may be ClockSkew (default a minute) in the future, or
+// Leeway if larger; exp gets no skew; far-future tokens are still refused.
+func TestClockSkew(t *testing.T) {
+	pool := newPool(t)
+	now := fixedNow.Unix()
+	cases := []struct {
+		name    string
+		changes map[string]any
+		leeway  time.Duration
+		skew    time.Duration
+		reason  error // nil: accepted
+	}{
+		{"iat 3 s ahead (real Cognito tokens)", map[string]any{"iat": now + 3, "auth_time": now}, 0, 0, nil},
+		{"iat at the default skew", map[string]any{"iat": now + 60}, 0, 0, nil},
+		{"iat past the default skew", map[string]any{"iat": now + 61}, 0, 0, cognito.ErrIssuedInFuture},
+		{"iat an hour ahead", map[string]any{"iat": now + 3600}, 0, 0, cognito.ErrIssuedInFuture},
+		{"nbf at the default skew", map[string]any{"nbf": now + 60}, 0, 0, nil},
+		{"nbf past the default skew", map[string]any{"nbf": now + 61}, 0, 0, cognito.ErrNotYetValid},
+		{"iat at a 10 s skew", map[string]any{"iat": now + 10}, 0, 10 * time.Second, nil},
+		{"iat past a 10 s skew", map[string]any{"iat": now + 11}, 0, 10 * time.Second, cognito.ErrIssuedInFuture},
+		{"no skew", map[string]any{"iat": now + 1}, 0, -1, cognito.ErrIssuedInFuture},
+		{"a larger leeway wins", map[string]any{"nbf": now + 90}, 90 * time.Second, 0, nil},
+		{"exp gets no skew", map[string]any{"exp": now}, 0, 0, cognito.ErrExpired},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			v := newVerifier(t, pool, func(c *cognito.Config) { c.Leeway, c.ClockSkew = tc.leeway, tc.skew })
+			c, err := v.Verify(ctx, signClaims(t, pool, edit(pool, tc.changes)))
+			requireOutcome(t, tc.reason, c, err)
+		})
+	}
+	cfg := validConfig()
+	cfg.ClockSkew = cognito.MaxLeeway + time.Second
+	_, err := cognito.NewVerifier(cfg)
+	assert.ErrorContains(t, err, "ClockSkew")
 }
 
 // T-66 and T-68 with raw JSON number forms that Go maps cannot produce.

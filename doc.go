@@ -19,19 +19,16 @@
 //	case err != nil:                              // 5xx: could not decide
 //	}
 //
-// In a Lambda authorizer, answer API Gateway with a policy for the token's
-// sub ([ParseMethodARN], [NewAuthPolicyFromClaims]):
+// In a Lambda authorizer, [Authorizer] answers API Gateway's TOKEN, REQUEST
+// and HTTP API events: Allow for the token's sub, the exact error
+// "Unauthorized" (401) for a bad token, another error (500) when the keys
+// could not be fetched, and Deny (403) for a route the token lacks a group
+// or scope for:
 //
-//	token, _ := cognito.BearerToken(ev.AuthorizationToken)
-//	claims, err := v.Verify(ctx, token)
-//	if errors.Is(err, cognito.ErrInvalidToken) {
-//		return nil, errors.New("Unauthorized")
-//	}
-//	if err != nil {
-//		return nil, err // API Gateway answers 500
-//	}
-//	arn, err := cognito.ParseMethodARN(ev.MethodArn)
-//	return cognito.NewAuthPolicyFromClaims(claims, arn).AllowAllMethods().Build()
+//	a, err := cognito.NewAuthorizer(v, cognito.AuthorizerConfig{})
+//	lambda.Start(a.Handle)
+//
+// To build a policy by hand, see [ParseMethodARN] and [NewAuthPolicyFromClaims].
 //
 // In a net/http server, put the handlers behind [Verifier.Middleware] and
 // read the claims with [ClaimsFromContext]:

@@ -1,6 +1,7 @@
 package cognito_test
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/cognito-verify/cognito"
@@ -406,21 +408,10 @@ func TestJWKSColdFailures(t *testing.T) {
 }
 
 // K-06, K-07: a server that never answers, or trickles its body, is cut off
-// by FetchTimeout.
+// by FetchTimeout: in fake time, exactly at it.
 func TestJWKSTimeouts(t *testing.T) {
-	t.Run("K-06 never answers", func(t *testing.T) {
-		pool := newPool(t)
-		pool.HangJWKS()
-		v := newVerifier(t, pool, func(c *cognito.Config) { c.FetchTimeout = 200 * time.Millisecond })
-		start := time.Now()
-		c, err := v.Verify(ctx, pool.AccessToken())
-		requireUnavailable(t, c, err)
-		assert.Less(t, time.Since(start), 5*time.Second)
-	})
-	t.Run("K-07 slow body", func(t *testing.T) {
-		pool := newPool(t)
-		body := pool.JWKS()
-		pool.SetJWKSHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	trickle := func(body []byte) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
 			for _, b := range body {
 				if _, err := w.Write([]byte{b}); err != nil {
 					return
@@ -432,11 +423,35 @@ func TestJWKSTimeouts(t *testing.T) {
 					return
 				}
 			}
-		}))
-		v := newVerifier(t, pool, func(c *cognito.Config) { c.FetchTimeout = 300 * time.Millisecond })
-		c, err := v.Verify(ctx, pool.AccessToken())
-		requireUnavailable(t, c, err)
-	})
+		}
+	}
+	for name, timeout := range map[string]time.Duration{"default": 0, "2 s": 2 * time.Second} {
+		t.Run(name, func(t *testing.T) {
+			want := cmp.Or(timeout, cognito.DefaultFetchTimeout)
+			t.Run("K-06 never answers", func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					pool := memPool(t)
+					pool.HangJWKS()
+					v := newVerifier(t, pool, func(c *cognito.Config) { c.FetchTimeout = timeout })
+					start := time.Now()
+					c, err := v.Verify(ctx, pool.AccessToken())
+					requireUnavailable(t, c, err)
+					assert.Equal(t, want, time.Since(start))
+				})
+			})
+			t.Run("K-07 slow body", func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					pool := memPool(t)
+					pool.SetJWKSHandler(trickle(pool.JWKS())) // about 1 KB: nearly a minute
+					v := newVerifier(t, pool, func(c *cognito.Config) { c.FetchTimeout = timeout })
+					start := time.Now()
+					c, err := v.Verify(ctx, pool.AccessToken())
+					requireUnavailable(t, c, err)
+					assert.Equal(t, want, time.Since(start))
+				})
+			})
+		})
+	}
 }
 
 // K-02, K-03 warm: once keys are cached, a failing endpoint does not stop

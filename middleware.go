@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -15,47 +16,110 @@ type TokenVerifier interface {
 	Verify(ctx context.Context, token string) (*Claims, error)
 }
 
-// MiddlewareOption configures [Middleware].
+// MiddlewareOption configures [Middleware]. Options are checked when the
+// middleware is built: a rule that would pass everyone (an empty group or
+// scope name, say from an unset environment variable) makes Middleware
+// panic at start-up rather than open the route.
 type MiddlewareOption func(*middleware)
 
-// RequireGroups makes the route answer 403 insufficient_scope unless the
-// token holds at least one of groups. It adds to the verifier's own rules.
+// RequireGroups adds a rule: the token must hold at least one of groups in
+// cognito:groups, or the route answers 403 insufficient_scope. Each call is
+// one rule and every rule must hold, so
+//
+//	RequireGroups("admin", "owner"), RequireGroups("mfa-verified")
+//
+// admits an admin or an owner, and only when also in mfa-verified. The
+// rules add to the verifier's own Config.Groups. An empty name, or no name,
+// panics when the middleware is built.
 func RequireGroups(groups ...string) MiddlewareOption {
-	return func(m *middleware) { m.groups = append(m.groups, groups...) }
+	rule := slices.Clone(groups)
+	return func(m *middleware) {
+		m.mustRule("RequireGroups", rule)
+		m.groups = append(m.groups, rule)
+	}
 }
 
-// RequireScopes makes the route answer 403 insufficient_scope unless the
-// token grants at least one of scopes.
+// RequireScopes adds a rule: the access token must grant at least one of
+// scopes, or the route answers 403 insufficient_scope. As with
+// [RequireGroups], each call is one rule, every rule must hold (so
+// RequireScopes("notes/read"), RequireScopes("notes/write") needs both),
+// and group and scope rules must all hold together. An empty name, or no
+// name, panics when the middleware is built.
 func RequireScopes(scopes ...string) MiddlewareOption {
-	return func(m *middleware) { m.scopes = append(m.scopes, scopes...) }
+	rule := slices.Clone(scopes)
+	return func(m *middleware) {
+		m.mustRule("RequireScopes", rule)
+		m.scopes = append(m.scopes, rule)
+	}
 }
 
-// WithLogger logs each refusal: rejected tokens at Info with the reason,
-// verifier failures at Error. Tokens are never logged.
+// WithLogger logs each refusal with its reason: rejected tokens and bad
+// requests at Info, verifier failures at Error. Tokens are never logged.
 func WithLogger(l *slog.Logger) MiddlewareOption { return func(m *middleware) { m.log = l } }
 
+// WithTokenHeader takes the token from the named header instead of
+// Authorization: the whole value, without a scheme, as an Application Load
+// Balancer sends x-amzn-oidc-data. The header must appear once.
+func WithTokenHeader(name string) MiddlewareOption {
+	return func(m *middleware) {
+		if strings.TrimSpace(name) == "" {
+			panic("cognito: WithTokenHeader needs a header name")
+		}
+		m.header = http.CanonicalHeaderKey(name)
+	}
+}
+
+// Optional lets requests without a token through to the next handler with
+// no claims in the context (an anonymous caller): [ClaimsFromContext]
+// reports false. A token that is sent is still verified, and a bad one
+// still answers 401; the route's rules apply to every token.
+func Optional() MiddlewareOption { return func(m *middleware) { m.optional = true } }
+
 type middleware struct {
-	v      TokenVerifier
-	next   http.Handler
-	groups []string
-	scopes []string
-	log    *slog.Logger
+	v        TokenVerifier
+	next     http.Handler
+	groups   [][]string // each an any-of rule; all must hold
+	scopes   [][]string
+	header   string // "": Authorization
+	optional bool
+	log      *slog.Logger
+}
+
+func (m *middleware) mustRule(option string, rule []string) {
+	if len(rule) == 0 {
+		panic("cognito: " + option + " needs at least one name")
+	}
+	if slices.Contains(rule, "") {
+		panic("cognito: " + option + ` was given an empty name (an unset variable?): it would admit everyone`)
+	}
 }
 
 // Middleware returns a handler that verifies the request's token with v and
 // calls next with the claims in the request context (see
 // [ClaimsFromContext]). The token comes from the Authorization header as
 // "Bearer <token>" (scheme case-insensitive) or as the bare token, the form
-// API Gateway's Cognito authorizers take. Refusals follow RFC 6750, with a
-// JSON body that never echoes the token:
+// API Gateway's Cognito authorizers take (or from another header, see
+// [WithTokenHeader]). Refusals follow RFC 6750, with a JSON body that never
+// echoes the token:
 //
 //   - no token: 401 and WWW-Authenticate: Bearer
 //   - a rejected token: 401 and error="invalid_token"
 //   - a missing group or scope: 403 and error="insufficient_scope"
-//   - two Authorization headers, or a token in the query string: 400 invalid_request
+//   - two token headers, or a token in the query string: 400 invalid_request
 //   - the verifier could not decide (keys unavailable): 500, never 401, never next
 //
-// Middleware panics if v or next is nil. The handler is safe for concurrent use.
+// A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method)
+// carries no credentials by design: it goes to next without claims, for the
+// CORS handler that answers it. Handlers that serve OPTIONS must not treat
+// it as authenticated.
+//
+// Behind another Middleware, the inner one does not verify the request
+// again: it applies its own rules to the claims the outer one verified (a
+// private copy, so handlers in between cannot change the decision). Use it
+// for per-route rules under one verifying middleware.
+//
+// Middleware panics if v or next is nil, or an option is invalid. The
+// handler is safe for concurrent use.
 func Middleware(v TokenVerifier, next http.Handler, opts ...MiddlewareOption) http.Handler {
 	if v == nil || next == nil {
 		panic("cognito: Middleware needs a verifier and a next handler")
@@ -64,7 +128,6 @@ func Middleware(v TokenVerifier, next http.Handler, opts ...MiddlewareOption) ht
 	for _, o := range opts {
 		o(m)
 	}
-	m.groups, m.scopes = cloneNonEmpty(m.groups), cloneNonEmpty(m.scopes)
 	return m
 }
 
@@ -75,30 +138,44 @@ func (v *Verifier) Middleware(next http.Handler, opts ...MiddlewareOption) http.
 
 type claimsKey struct{}
 
-// ClaimsFromContext returns the claims [Middleware] verified for the request.
+// verified is what Middleware puts in the request context: the claims
+// handed to handlers, and a private copy for the decisions of nested
+// middleware.
+type verified struct {
+	public  *Claims
+	private Claims
+}
+
+// ClaimsFromContext returns the claims [Middleware] verified for the
+// request. It reports false for an anonymous request ([Optional]) and a
+// CORS preflight.
 func ClaimsFromContext(ctx context.Context) (*Claims, bool) {
-	c, ok := ctx.Value(claimsKey{}).(*Claims)
-	return c, ok && c != nil
+	vc, ok := ctx.Value(claimsKey{}).(*verified)
+	if !ok || vc == nil {
+		return nil, false
+	}
+	return vc.public, true
 }
 
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	values := r.Header.Values("Authorization")
-	if len(values) > 1 {
-		m.refuse(w, r, http.StatusBadRequest, "invalid_request", "more than one Authorization header", nil)
+	if r.Method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != "" {
+		m.next.ServeHTTP(w, r)
 		return
 	}
-	if r.URL.RawQuery != "" && r.URL.Query().Has("access_token") {
-		m.refuse(w, r, http.StatusBadRequest, "invalid_request", "tokens in the query string are not accepted", nil)
+	if vc, ok := r.Context().Value(claimsKey{}).(*verified); ok && vc != nil {
+		// An outer Middleware verified this request.
+		if m.authorize(w, r, &vc.private) {
+			m.next.ServeHTTP(w, r)
+		}
 		return
 	}
-	var value string
-	if len(values) == 1 {
-		value = values[0]
-	}
-	token, ok := BearerToken(value)
+	token, ok := m.token(w, r)
 	if !ok {
-		if v := strings.Trim(value, " \t"); v != "" && !strings.EqualFold(v, "Bearer") {
-			m.refuse(w, r, http.StatusUnauthorized, "invalid_token", "the Authorization scheme is not Bearer", nil)
+		return
+	}
+	if token == "" {
+		if m.optional {
+			m.next.ServeHTTP(w, r)
 			return
 		}
 		// RFC 6750 §3.1: no error code when no credentials were sent.
@@ -126,15 +203,65 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.refuse(w, r, http.StatusInternalServerError, "server_error", "the verifier returned no claims", nil)
 		return
 	}
-	if len(m.groups) > 0 && !anyOf(m.groups, claims.Groups) {
-		m.refuse(w, r, http.StatusForbidden, "insufficient_scope", "the token holds none of the required groups", nil)
-		return
+	// Decide on a copy no handler can reach; hand the verifier's own value
+	// to the handlers.
+	vc := &verified{public: claims}
+	claims.copyTo(&vc.private)
+	if m.authorize(w, r, &vc.private) {
+		m.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, vc)))
 	}
-	if len(m.scopes) > 0 && !anyOf(m.scopes, claims.Scopes) {
-		m.refuse(w, r, http.StatusForbidden, "insufficient_scope", "the token grants none of the required scopes", nil)
-		return
+}
+
+// token returns the request's token, "" when none was sent, or false
+// after refusing the request.
+func (m *middleware) token(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if r.URL.RawQuery != "" && r.URL.Query().Has("access_token") {
+		m.refuse(w, r, http.StatusBadRequest, "invalid_request", "tokens in the query string are not accepted", nil)
+		return "", false
 	}
-	m.next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
+	name := m.header
+	if name == "" {
+		name = "Authorization"
+	}
+	values := r.Header.Values(name)
+	if len(values) > 1 {
+		m.refuse(w, r, http.StatusBadRequest, "invalid_request", "more than one "+name+" header", nil)
+		return "", false
+	}
+	var value string
+	if len(values) == 1 {
+		value = values[0]
+	}
+	if m.header != "" {
+		return strings.Trim(value, " \t"), true
+	}
+	token, ok := BearerToken(value)
+	if !ok {
+		if v := strings.Trim(value, " \t"); v != "" && !strings.EqualFold(v, "Bearer") {
+			m.refuse(w, r, http.StatusUnauthorized, "invalid_token", "the Authorization scheme is not Bearer", nil)
+			return "", false
+		}
+		return "", true
+	}
+	return token, true
+}
+
+// authorize applies the route's rules to c, refusing the request when one
+// fails.
+func (m *middleware) authorize(w http.ResponseWriter, r *http.Request, c *Claims) bool {
+	for _, rule := range m.groups {
+		if !anyOf(rule, c.Groups) {
+			m.refuse(w, r, http.StatusForbidden, "insufficient_scope", "the token holds none of the required groups", nil)
+			return false
+		}
+	}
+	for _, rule := range m.scopes {
+		if !anyOf(rule, c.Scopes) {
+			m.refuse(w, r, http.StatusForbidden, "insufficient_scope", "the token grants none of the required scopes", nil)
+			return false
+		}
+	}
+	return true
 }
 
 // BearerToken returns the token of an Authorization header value: "Bearer
@@ -192,7 +319,7 @@ func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, status int, 
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		attrs := []any{"status", status, "method", r.Method, "path", r.URL.Path}
+		attrs := []any{"status", status, "method", r.Method, "path", r.URL.Path, "reason", description}
 		if err != nil {
 			attrs = append(attrs, "error", err.Error())
 		}

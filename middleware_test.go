@@ -118,12 +118,15 @@ func TestMiddlewareInsufficientScope(t *testing.T) {
 		opts   []cognito.MiddlewareOption
 		status int
 	}{
-		"group held":            {[]cognito.MiddlewareOption{cognito.RequireGroups("admin", "users")}, 200},
-		"group missing":         {[]cognito.MiddlewareOption{cognito.RequireGroups("admin")}, 403},
-		"scope granted":         {[]cognito.MiddlewareOption{cognito.RequireScopes("notes/read")}, 200},
-		"scope missing":         {[]cognito.MiddlewareOption{cognito.RequireScopes("notes/write")}, 403},
-		"both, one missing":     {[]cognito.MiddlewareOption{cognito.RequireGroups("users"), cognito.RequireScopes("notes/write")}, 403},
-		"empty strings ignored": {[]cognito.MiddlewareOption{cognito.RequireGroups(""), cognito.RequireScopes("")}, 200},
+		"group held":                      {[]cognito.MiddlewareOption{cognito.RequireGroups("admin", "users")}, 200},
+		"group missing":                   {[]cognito.MiddlewareOption{cognito.RequireGroups("admin")}, 403},
+		"scope granted":                   {[]cognito.MiddlewareOption{cognito.RequireScopes("notes/read")}, 200},
+		"scope missing":                   {[]cognito.MiddlewareOption{cognito.RequireScopes("notes/write")}, 403},
+		"both, one missing":               {[]cognito.MiddlewareOption{cognito.RequireGroups("users"), cognito.RequireScopes("notes/write")}, 403},
+		"C-05 two group rules, one held":  {[]cognito.MiddlewareOption{cognito.RequireGroups("users"), cognito.RequireGroups("mfa-verified")}, 403},
+		"C-05 two group rules, both held": {[]cognito.MiddlewareOption{cognito.RequireGroups("admin", "users"), cognito.RequireGroups("users")}, 200},
+		"C-05 two scope rules, one held":  {[]cognito.MiddlewareOption{cognito.RequireScopes("notes/read"), cognito.RequireScopes("notes/write")}, 403},
+		"group and scope rules held":      {[]cognito.MiddlewareOption{cognito.RequireGroups("users"), cognito.RequireScopes("notes/read", "x")}, 200},
 	} {
 		t.Run(name, func(t *testing.T) {
 			res := serve(v.Middleware(whoami, tc.opts...), "GET", "/", "Authorization", "Bearer "+token)
@@ -132,6 +135,22 @@ func TestMiddlewareInsufficientScope(t *testing.T) {
 				assert.Contains(t, res.wwwAuth, `error="insufficient_scope"`)
 			}
 		})
+	}
+}
+
+// C-04: a rule that would admit everyone is refused when the middleware is
+// built.
+func TestMiddlewareEmptyRule(t *testing.T) {
+	v := newVerifier(t, newPool(t))
+	for name, opt := range map[string]cognito.MiddlewareOption{
+		"empty group":     cognito.RequireGroups(""),
+		"empty scope":     cognito.RequireScopes(""),
+		"one of empty":    cognito.RequireGroups("admin", ""),
+		"no group":        cognito.RequireGroups(),
+		"no scope":        cognito.RequireScopes(),
+		"no token header": cognito.WithTokenHeader(" "),
+	} {
+		assert.Panics(t, func() { v.Middleware(whoami, opt) }, name)
 	}
 }
 

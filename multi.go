@@ -88,14 +88,17 @@ func unverifiedIssuer(token string, maxBytes int) (string, error) {
 	var buf [2048]byte
 	payload, err := decodeInto(buf[:], token[h+1:p])
 	if err != nil {
-		return "", reject(ErrMalformed, "payload is not base64url: %v", err)
+		return "", notBase64(token, "payload")
 	}
+	// A claim of the wrong type is judged by the pool's verifier, after the
+	// signature; only the issuer is needed here.
 	var sc scanned
-	if _, err := scanPayload(payload, &sc); err != nil {
-		return "", err
-	}
+	_, err = scanPayload(payload, &sc)
 	if sc.has&cIss == 0 {
-		return "", reject(ErrIssuer, "iss is missing")
+		if errors.Is(err, ErrMalformed) {
+			return "", err
+		}
+		return "", reject(ErrIssuer, "iss is missing or not a string")
 	}
 	return sc.iss, nil
 }

@@ -1,6 +1,7 @@
 package cognito
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -71,7 +72,9 @@ type AuthPolicy struct {
 }
 
 // NewAuthPolicy starts a policy for principalID over the API, stage, region,
-// account and partition of arn (the authorizer's methodArn).
+// account and partition of arn (the authorizer's methodArn, from
+// [ParseMethodARN]). An arn that ParseMethodARN would not return, such as
+// the zero MethodARN left by an ignored parse error, makes Build fail.
 func NewAuthPolicy(principalID string, arn MethodARN) *AuthPolicy {
 	p := &AuthPolicy{principalID: principalID, arn: arn}
 	if principalID == "" {
@@ -81,9 +84,14 @@ func NewAuthPolicy(principalID string, arn MethodARN) *AuthPolicy {
 }
 
 // NewAuthPolicyFromClaims starts a policy whose principal is the token's
-// sub and whose context carries sub, username, groups (comma-joined),
-// scope, client_id and token_use, for the backend to read as
-// $context.authorizer.sub and so on. It allows nothing yet:
+// sub and whose context carries the claims for the backend, which reads them
+// as $context.authorizer.{key} (REST mapping templates) or
+// requestContext.authorizer.{key} (Lambda proxy integrations):
+//
+//	sub, username, token_use, client_id, iss   the claim's string ("" when absent)
+//	groups, scopes, aud                        a JSON array of strings as text: ["readers,admin","x"], [] when absent
+//
+// It allows nothing yet:
 //
 //	resp, err := cognito.NewAuthPolicyFromClaims(claims, arn).AllowAllMethods().Build()
 func NewAuthPolicyFromClaims(c *Claims, arn MethodARN) *AuthPolicy {
@@ -107,15 +115,36 @@ func NewSimpleResponse(c *Claims) SimpleResponse {
 	return SimpleResponse{IsAuthorized: true, Context: claimsContext(c)}
 }
 
+// claimsContext is the authorizer context of verified claims. API Gateway
+// takes only strings, numbers and booleans there, so a list travels as the
+// text of a JSON array of strings: unlike a comma-joined string, it keeps a
+// group named "readers,admin" apart from the groups "readers" and "admin".
+// Every key is always present ("" or "[]" when the token has no such claim),
+// so a backend never confuses an absent claim with a missing context.
 func claimsContext(c *Claims) map[string]any {
 	return map[string]any{
 		"sub":       c.Subject,
 		"username":  c.Username,
-		"groups":    strings.Join(c.Groups, ","),
-		"scope":     strings.Join(c.Scopes, " "),
-		"client_id": c.ClientID,
 		"token_use": string(c.TokenUse),
+		"client_id": c.ClientID,
+		"iss":       c.Issuer,
+		"groups":    jsonList(c.Groups),
+		"scopes":    jsonList(c.Scopes),
+		"aud":       jsonList(c.Audience),
 	}
+}
+
+// jsonList returns list as the text of a JSON array of strings; nil is "[]".
+// HTML characters are kept as they are: the text is data, never markup.
+func jsonList(list []string) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(list) // a []string into a strings.Builder cannot fail
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func (p *AuthPolicy) fail(format string, args ...any) {
@@ -177,7 +206,9 @@ func (p *AuthPolicy) addConditional(effect, verb, resource string, conditions Co
 func (p *AuthPolicy) add(effect, verb, resource string, conditions Conditions) *AuthPolicy {
 	arn, err := p.arn.For(verb, resource)
 	if err != nil {
-		p.fail("%s %s %s: %v", effect, verb, resource, err)
+		if p.err == nil {
+			p.err = fmt.Errorf("%w: %s %s %s: %w", ErrPolicy, effect, verb, resource, err)
+		}
 		return p
 	}
 	e := policyEntry{arn: arn.String(), conditions: conditions}

@@ -140,10 +140,12 @@ func TestAuthPolicyFromClaims(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		"sub":       pool.Subject("bob"),
 		"username":  "bob",
-		"groups":    "admin,users",
-		"scope":     "openid notes/write",
-		"client_id": pool.ClientID,
 		"token_use": "access",
+		"client_id": pool.ClientID,
+		"iss":       pool.Issuer(),
+		"groups":    `["admin","users"]`,
+		"scopes":    `["openid","notes/write"]`,
+		"aud":       `[]`,
 	}, resp.Context)
 	assert.Equal(t, []string{"arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*/*"}, resp.PolicyDocument.Statement[0].Resource)
 
@@ -151,6 +153,34 @@ func TestAuthPolicyFromClaims(t *testing.T) {
 	assert.True(t, simple.IsAuthorized)
 	assert.Equal(t, resp.Context, simple.Context)
 	golden(t, "simple_response_denied", cognito.NewSimpleResponse(nil))
+}
+
+// Issue 11 §8: the context is unambiguous. A group named "readers,admin" is
+// one group, never the two groups "readers" and "admin"; absent lists are
+// "[]", an empty name is [""]; every list decodes back to the claim.
+func TestClaimsContextUnambiguous(t *testing.T) {
+	pool := newPool(t)
+	cfg := pool.Config()
+	cfg.TokenUse = cognito.IDToken
+	v, err := cognito.NewVerifier(cfg)
+	require.NoError(t, err)
+	tricky := []string{"readers,admin", "x", `quote"back\slash`, "<html>&", "é 漢字", ""}
+	claims, err := v.Verify(ctx, pool.IDToken(cognitotest.WithUser("carol"), cognitotest.WithGroups(tricky...)))
+	require.NoError(t, err)
+	resp, err := cognito.NewAuthPolicyFromClaims(claims, mustARN(t, testARN)).AllowAllMethods().Build()
+	require.NoError(t, err)
+	golden(t, "claims_context_id_token", resp.Context)
+
+	for key, want := range map[string][]string{"groups": tricky, "aud": {pool.ClientID}, "scopes": {}} {
+		var got []string
+		require.NoError(t, json.Unmarshal([]byte(resp.Context[key].(string)), &got), key)
+		assert.Equal(t, want, got, key)
+	}
+	two, err := v.Verify(ctx, pool.IDToken(cognitotest.WithUser("dave"), cognitotest.WithGroups("readers", "admin")))
+	require.NoError(t, err)
+	assert.NotEqual(t, resp.Context["groups"], cognito.NewSimpleResponse(two).Context["groups"])
+	assert.Equal(t, `["readers","admin"]`, cognito.NewSimpleResponse(two).Context["groups"])
+	assert.Equal(t, resp.Context, cognito.NewSimpleResponse(claims).Context)
 }
 
 // Build returns a response the policy builder no longer aliases.

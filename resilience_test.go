@@ -1,16 +1,18 @@
 package cognito_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/cognito-verify/cognito"
@@ -69,41 +71,28 @@ func faults(good []byte) map[string]http.HandlerFunc {
 	}
 }
 
-// warmVerifier returns a verifier without a token cache that has fetched
-// its keys and verified token (valid for two days), with its pool on clk.
-func warmVerifier(t *testing.T, edit ...func(*cognito.Config)) (*movingClock, *cognitotest.Pool, *cognito.Verifier, string) {
-	t.Helper()
-	clk := &movingClock{now: fixedNow}
-	pool := newPool(t, cognitotest.WithClock(clk.Now))
-	v := newVerifier(t, pool, append([]func(*cognito.Config){func(c *cognito.Config) { c.TokenCacheSize = -1 }}, edit...)...)
-	token := pool.AccessToken(cognitotest.ExpiresIn(48 * time.Hour))
-	_, err := v.Verify(ctx, token)
-	require.NoError(t, err)
-	return clk, pool, v, token
-}
-
-// testFetchTimeout keeps the hanging faults short; the default is 5 s.
-const testFetchTimeout = 300 * time.Millisecond
-
 // Cold: every fault is ErrKeysUnavailable, never ErrInvalidToken, after
-// exactly one request, and within the fetch timeout.
+// exactly one request, and never later than the fetch bound. Fake time: a
+// hanging fault costs no real time, and its fetch must be cut by its own
+// deadline however slow the machine.
 func TestJWKSFaultsCold(t *testing.T) {
-	for name, h := range faults(newPool(t).JWKS()) {
+	for name, h := range faults(memPool(t).JWKS()) {
 		t.Run(name, func(t *testing.T) {
-			pool := newPool(t)
-			pool.SetJWKSHandler(h)
-			v := newVerifier(t, pool, func(c *cognito.Config) { c.FetchTimeout = testFetchTimeout })
-			start := time.Now()
-			c, err := v.Verify(ctx, pool.AccessToken())
-			elapsed := time.Since(start)
-			requireUnavailable(t, c, err)
-			assert.Equal(t, 1, pool.JWKSRequests())
-			// A bound on behaviour, not a performance assertion: the
-			// fetch must be cut off by its own deadline.
-			assert.Less(t, elapsed, testFetchTimeout+2*time.Second)
-			t.Logf("%s: failed after %v: %v", name, elapsed.Round(time.Millisecond), err)
+			synctest.Test(t, func(t *testing.T) {
+				pool := memPool(t)
+				pool.SetJWKSHandler(h)
+				v := newVerifier(t, pool)
+				start := time.Now()
+				c, err := v.Verify(ctx, pool.AccessToken())
+				elapsed := time.Since(start)
+				requireUnavailable(t, c, err)
+				assert.Equal(t, 1, pool.JWKSRequests())
+				assert.LessOrEqual(t, elapsed, cognito.DefaultFetchTimeout)
+				t.Logf("%s: failed after %v of fake time: %v", name, elapsed, err)
+			})
 		})
 	}
+	// These need a socket; they do not depend on speed.
 	t.Run("connection refused", func(t *testing.T) {
 		pool := newPool(t)
 		cfg := pool.Config()
@@ -123,101 +112,224 @@ func TestJWKSFaultsCold(t *testing.T) {
 	})
 }
 
-// Warm: with keys cached, every fault leaves known kids verifying, a failed
-// refresh never replaces good keys, and an unknown kid is undecidable.
+// Warm: with keys cached, every fault leaves known kids verifying (from the
+// token cache or by lookup), the refresh that meets it delays nobody, a
+// failed refresh never replaces good keys, and an unknown kid is
+// undecidable.
 func TestJWKSFaultsWarm(t *testing.T) {
-	for name, h := range faults(newPool(t).JWKS()) {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			clk, pool, v, token := warmVerifier(t, func(c *cognito.Config) { c.FetchTimeout = testFetchTimeout })
-			pool.SetJWKSHandler(h)
+	for name, h := range faults(memPool(t).JWKS()) {
+		for _, mode := range cacheModes {
+			t.Run(name+"/"+mode.name, func(t *testing.T) {
+				t.Parallel()
+				synctest.Test(t, func(t *testing.T) {
+					pool := memPool(t)
+					v := newVerifier(t, pool, func(c *cognito.Config) { c.TokenCacheSize = mode.size })
+					token := pool.AccessToken(cognitotest.ExpiresIn(48 * time.Hour))
+					_, err := v.Verify(ctx, token)
+					require.NoError(t, err)
+					pool.SetJWKSHandler(h)
 
-			// The hourly background refresh meets the fault.
-			clk.Add(cognito.DefaultKeyRefreshInterval)
-			_, err := v.Verify(ctx, token)
-			require.NoError(t, err, "known kids keep verifying")
-			require.Eventually(t, func() bool { return pool.JWKSRequests() == 2 }, 5*time.Second, 5*time.Millisecond)
-			// The fault answers, or its fetch is cut at the deadline.
-			time.Sleep(testFetchTimeout + 100*time.Millisecond)
+					// The hourly background refresh meets the fault.
+					time.Sleep(cognito.DefaultKeyRefreshInterval)
+					start := time.Now()
+					_, err = v.Verify(ctx, token)
+					require.NoError(t, err, "known kids keep verifying")
+					assert.Zero(t, time.Since(start), "the refresh runs in the background")
+					synctest.Wait()
+					assert.Equal(t, 2, pool.JWKSRequests())
+					// The fault answers, or its fetch is cut at the deadline.
+					time.Sleep(cognito.DefaultFetchTimeout)
+					synctest.Wait()
 
-			// An unknown kid: one more fetch, which fails: 5xx, not 401.
-			clk.Add(cognito.DefaultRefetchInterval)
-			c, err := v.Verify(ctx, pool.AccessToken(cognitotest.WithHeader("kid", "new")))
-			requireUnavailable(t, c, err)
-			assert.Equal(t, 3, pool.JWKSRequests())
-			_, err = v.Verify(ctx, token)
-			require.NoError(t, err, "the failed refresh kept the good keys")
-		})
+					// An unknown kid: one more fetch, which fails: 5xx, not 401.
+					time.Sleep(cognito.DefaultRefetchInterval)
+					c, err := v.Verify(ctx, pool.AccessToken(cognitotest.WithHeader("kid", "new")))
+					requireUnavailable(t, c, err)
+					assert.Equal(t, 3, pool.JWKSRequests())
+					_, err = v.Verify(ctx, token)
+					require.NoError(t, err, "the failed refresh kept the good keys")
+				})
+			})
+		}
 	}
 }
 
-// Keys older than KeyRefreshInterval are refreshed in the background (the
-// call that notices is not delayed); a key removed from the pool then
-// stops being trusted.
+// C-02, K-41: a key set older than KeyRefreshInterval is refreshed in the
+// background. The call that notices, a cache hit as much as a lookup, is
+// answered at once from the cached set while the refresh runs; once it is
+// in, a key removed from the pool is no longer trusted. A verifier whose
+// only traffic is one token repeated hourly (all cache hits until the
+// refresh) refreshes exactly as one that looks keys up, and refuses the
+// retired kid for the 22 hours after (the issue saw 22 h of hits and one
+// JWKS request).
 func TestJWKSBackgroundRefresh(t *testing.T) {
-	clk, pool, v, old := warmVerifier(t)
+	synctest.Test(t, func(t *testing.T) {
+		k := newKeyTwins(t)
+		old := k.pools[0].AccessToken(cognitotest.ExpiresIn(48 * time.Hour))
+		require.NoError(t, k.verify(t, old))
+		k.each(func(p *cognitotest.Pool) {
+			p.RotateKeys()
+			p.RetireOldKeys() // the old kid is gone from the pool
+		})
 
-	pool.RotateKeys()
-	pool.RetireOldKeys() // the old kid is gone from the pool
-	clk.Add(cognito.DefaultKeyRefreshInterval - time.Second)
-	_, err := v.Verify(ctx, old)
-	require.NoError(t, err, "not refreshed yet")
-	assert.Equal(t, 1, pool.JWKSRequests())
+		time.Sleep(cognito.DefaultKeyRefreshInterval - time.Second)
+		require.NoError(t, k.verify(t, old), "not due for a refresh yet")
+		synctest.Wait()
+		assert.Equal(t, 1, k.requests(t))
 
-	clk.Add(time.Second)
-	_, err = v.Verify(ctx, old)
-	require.NoError(t, err, "the call that starts the refresh is answered from the cache")
-	require.Eventually(t, func() bool {
-		_, err := v.Verify(ctx, old)
-		return err != nil
-	}, 5*time.Second, 5*time.Millisecond)
-	c, err := v.Verify(ctx, old)
-	requireRejected(t, cognito.ErrKeyNotFound, c, err)
-	assert.Equal(t, 2, pool.JWKSRequests())
-	_, err = v.Verify(ctx, pool.AccessToken())
-	require.NoError(t, err)
+		// The refresh is held at the endpoint until released: calls meanwhile
+		// are answered at once from the cached set.
+		release := make(chan struct{})
+		k.each(func(p *cognitotest.Pool) { p.SetJWKSHandler(gate(p, release)) })
+		time.Sleep(time.Second)
+		hits, start := k.hits(), time.Now()
+		require.NoError(t, k.verify(t, old), "the call that starts the refresh is answered from the cached set")
+		require.NoError(t, k.verify(t, old), "so is a call during the refresh")
+		assert.Zero(t, time.Since(start))
+		assert.Equal(t, hits+2, k.hits(), "both were cache hits")
+		synctest.Wait()
+		assert.Equal(t, 2, k.requests(t), "a cache hit started the refresh, as a lookup did")
+		close(release)
+		synctest.Wait()
+		k.each(func(p *cognitotest.Pool) { p.SetJWKSHandler(nil) })
+
+		for hour := 1; hour <= 22; hour++ {
+			err := k.verify(t, old)
+			requireRejected(t, cognito.ErrKeyNotFound, nil, err)
+			synctest.Wait()
+			k.requests(t)
+			time.Sleep(time.Hour)
+		}
+		require.NoError(t, k.verify(t, k.pools[0].AccessToken()))
+	})
 }
 
-// K-49: while every refresh fails, cached keys serve for MaxKeyAge after the
-// last successful fetch, then Verify fails closed with ErrKeysUnavailable,
-// and recovers with the endpoint. Refresh attempts stay one per window.
+// K-49, C-01: while every refresh fails, cached keys serve for MaxKeyAge
+// after the last successful fetch, then Verify fails closed with
+// ErrKeysUnavailable, exactly as on a cache miss, and recovers with the
+// endpoint. Cache hits start the same refresh attempts as lookups: one per
+// call when calls are far apart, at most one per RefetchInterval however
+// many calls.
 func TestJWKSStalenessBound(t *testing.T) {
-	clk, pool, v, token := warmVerifier(t)
-	pool.FailJWKS(503)
+	synctest.Test(t, func(t *testing.T) {
+		k := newKeyTwins(t)
+		start := time.Now()
+		token := k.pools[0].AccessToken(cognitotest.ExpiresIn(48 * time.Hour))
+		require.NoError(t, k.verify(t, token))
+		k.each(func(p *cognitotest.Pool) { p.FailJWKS(503) })
+		hits, calls := k.hits(), 0
+		verify := func() {
+			t.Helper()
+			require.NoError(t, k.verify(t, token), "at %v", time.Since(start))
+			calls++
+			synctest.Wait() // the refresh it started, if any, is over
+		}
 
-	// Up to the bound, known kids verify, whatever the refreshes do.
-	for elapsed := 30 * time.Minute; elapsed < cognito.DefaultMaxKeyAge; elapsed += 30 * time.Minute {
-		clk.Set(fixedNow.Add(elapsed))
-		_, err := v.Verify(ctx, token)
-		require.NoError(t, err, "at %v", elapsed)
-		waitFetches(t, pool)
-	}
-	requestsBefore := pool.JWKSRequests()
-	assert.LessOrEqual(t, requestsBefore, 1+int(cognito.DefaultMaxKeyAge/(30*time.Minute)), "one refresh attempt per call at most")
+		// Due for a refresh: a call every 100 ms for one RefetchInterval
+		// makes one attempt, the next call another.
+		time.Sleep(cognito.DefaultKeyRefreshInterval)
+		for range cognito.DefaultRefetchInterval / (100 * time.Millisecond) {
+			verify()
+			time.Sleep(100 * time.Millisecond)
+		}
+		assert.Equal(t, 2, k.requests(t), "one refresh attempt in the interval")
+		verify()
+		assert.Equal(t, 3, k.requests(t))
 
-	clk.Set(fixedNow.Add(cognito.DefaultMaxKeyAge - time.Second))
-	_, err := v.Verify(ctx, token)
-	require.NoError(t, err, "one second before the bound")
-	waitFetches(t, pool)
-	clk.Set(fixedNow.Add(cognito.DefaultMaxKeyAge))
-	c, err := v.Verify(ctx, token)
-	requireUnavailable(t, c, err)
+		// Up to the bound, known kids verify whatever the refreshes do.
+		for want := 4; time.Since(start) < cognito.DefaultMaxKeyAge-time.Second; want++ {
+			time.Sleep(min(30*time.Minute, cognito.DefaultMaxKeyAge-time.Second-time.Since(start)))
+			verify()
+			require.Equal(t, want, k.requests(t), "at %v: one refresh attempt per call", time.Since(start))
+		}
+		assert.Equal(t, hits+uint64(calls), k.hits(), "the cached twin answered every call from its cache")
 
-	pool.SetJWKSHandler(nil)
-	clk.Add(time.Second) // past the failure backoff
-	_, err = v.Verify(ctx, token)
-	require.NoError(t, err, "recovers with the endpoint")
+		time.Sleep(time.Second) // MaxKeyAge after the last successful fetch
+		hits = k.hits()
+		requireUnavailable(t, nil, k.verify(t, token))
+		assert.Equal(t, hits, k.hits(), "a hit on a set past MaxKeyAge is refused")
+
+		k.each(func(p *cognitotest.Pool) { p.SetJWKSHandler(nil) })
+		time.Sleep(time.Second) // past the failure backoff
+		require.NoError(t, k.verify(t, token), "recovers with the endpoint")
+	})
 }
 
-// waitFetches waits until the pool has seen no new request for 20 ms, so
-// that a background fetch has reached it.
-func waitFetches(t *testing.T, pool *cognitotest.Pool) {
-	t.Helper()
-	require.Eventually(t, func() bool {
-		n := pool.JWKSRequests()
-		time.Sleep(20 * time.Millisecond)
-		return pool.JWKSRequests() == n
-	}, 5*time.Second, time.Millisecond)
+// C-09: with no keys cached and an endpoint that accepts and never answers,
+// callers do not pile up on it. The first fetch is shared by every caller
+// (nothing is known to fail yet) and cut at its bound. The failure backoff
+// runs from that fetch's end, so callers inside it get the failure at once
+// without a request; after it, one caller waits on the next fetch while
+// every other gets the last failure at once.
+func TestJWKSHangingEndpointNoKeys(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pool := memPool(t)
+		pool.HangJWKS()
+		v := newVerifier(t, pool)
+		token := pool.AccessToken()
+		verify := func() (time.Duration, error) {
+			start := time.Now()
+			c, err := v.Verify(ctx, token)
+			if c != nil {
+				err = errors.New("claims from a verifier without keys")
+			}
+			return time.Since(start), err
+		}
+
+		var waited [10]time.Duration
+		var errs [10]error
+		var wg sync.WaitGroup
+		for i := range waited {
+			wg.Go(func() { waited[i], errs[i] = verify() })
+		}
+		wg.Wait()
+		first := errs[0]
+		for i := range waited {
+			requireUnavailable(t, nil, errs[i])
+			assert.Equal(t, cognito.DefaultFetchTimeout, waited[i], "the first fetch is shared and bounded")
+		}
+		require.ErrorIs(t, first, context.DeadlineExceeded)
+		require.Equal(t, 1, pool.JWKSRequests())
+
+		// The backoff counts from the fetch's end, not its start.
+		for range 10 {
+			elapsed, err := verify()
+			requireUnavailable(t, nil, err)
+			assert.Zero(t, elapsed, "backing off: the last failure at once")
+			assert.Equal(t, first.Error(), err.Error())
+			time.Sleep(99 * time.Millisecond)
+		}
+		assert.Equal(t, 1, pool.JWKSRequests())
+		time.Sleep(10 * time.Millisecond) // one second after the fetch's end
+
+		type outcome struct {
+			elapsed time.Duration
+			err     error
+		}
+		leader := make(chan outcome, 1)
+		go func() {
+			elapsed, err := verify()
+			leader <- outcome{elapsed, err}
+		}()
+		synctest.Wait() // the leader waits on its fetch
+		assert.Equal(t, 2, pool.JWKSRequests())
+		for range 20 {
+			elapsed, err := verify()
+			requireUnavailable(t, nil, err)
+			assert.Zero(t, elapsed, "one caller at a time waits on a failing endpoint")
+			assert.Equal(t, first.Error(), err.Error(), "the last failure")
+			time.Sleep(200 * time.Millisecond)
+		}
+		assert.Equal(t, 2, pool.JWKSRequests())
+		l := <-leader
+		requireUnavailable(t, nil, l.err)
+		assert.Equal(t, cognito.DefaultFetchTimeout, l.elapsed)
+
+		pool.SetJWKSHandler(nil)
+		time.Sleep(time.Second)
+		_, err := v.Verify(ctx, token)
+		require.NoError(t, err, "recovers with the endpoint")
+	})
 }
 
 func TestKeyAgeConfig(t *testing.T) {
@@ -323,18 +435,17 @@ func TestJWKSFlood(t *testing.T) {
 	}
 }
 
-// A bounded stress run: 32 goroutines with valid, forged, expired and
-// unknown-kid tokens while keys rotate; every decision is checked; no
-// goroutine outlives the test.
+// A stress run bounded by a count of decisions: 32 goroutines with valid,
+// forged, expired and unknown-kid tokens while keys rotate; every decision
+// is checked. Fake time paces the workers (a millisecond between
+// decisions) so that the rotations land mid-run on any machine, and no
+// worker is stopped by a clock. synctest.Test returns only once every
+// goroutine of the run (workers, fetches, handlers) has ended.
 func TestStress(t *testing.T) {
-	before := runtime.NumGoroutine()
-	func() {
-		pool := cognitotest.NewPool()
-		defer pool.Close()
-		cfg := pool.Config()
-		cfg.RefetchInterval = 20 * time.Millisecond
-		v, err := cognito.NewVerifier(cfg)
-		require.NoError(t, err)
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		pool := memPool(t)
+		v := newVerifier(t, pool, func(c *cognito.Config) { c.RefetchInterval = 20 * time.Millisecond })
 
 		type kind int
 		const (
@@ -357,13 +468,14 @@ func TestStress(t *testing.T) {
 		}
 		mint()
 
-		deadline := time.Now().Add(2 * time.Second)
+		const workers, perWorker = 32, 400
 		var wg sync.WaitGroup
+		t.Cleanup(wg.Wait) // a failing test still lets the workers finish in fake time
 		var decisions atomic.Int64
 		failures := make(chan string, 100)
-		for g := range 32 {
+		for g := range workers {
 			wg.Go(func() {
-				for i := 0; time.Now().Before(deadline); i++ {
+				for i := range perWorker {
 					k := kind((g + i) % 4)
 					mu.RLock()
 					list := tokens[k]
@@ -389,18 +501,28 @@ func TestStress(t *testing.T) {
 						}
 						return
 					}
+					time.Sleep(time.Millisecond)
 				}
 			})
 		}
 		// Rotate keys mid-run, a few times. As Cognito does, a new key is
-		// published before tokens signed with it circulate: the new tokens
-		// join the mix once a fetch that started after the rotation is in.
-		for range 5 {
-			time.Sleep(200 * time.Millisecond)
-			before := pool.JWKSRequests()
+		// published before tokens signed with it circulate: its tokens join
+		// the mix once the verifier has fetched it, which a token of the
+		// new key asks for (401 until the wait before an unknown kid may
+		// fetch has passed, never 5xx).
+		for r := range 5 {
+			time.Sleep(20 * time.Millisecond)
 			pool.RotateKeys()
-			require.Eventually(t, func() bool { return pool.JWKSRequests() >= before+2 }, 5*time.Second, time.Millisecond)
-			time.Sleep(10 * time.Millisecond)
+			first := pool.AccessToken()
+			for waited := time.Duration(0); ; waited += time.Millisecond {
+				_, err := v.Verify(ctx, first)
+				if err == nil {
+					break
+				}
+				require.ErrorIs(t, err, cognito.ErrKeyNotFound, "rotation %d", r)
+				require.Less(t, waited, time.Second, "rotation %d: the new key was never fetched", r)
+				time.Sleep(time.Millisecond)
+			}
 			mint()
 		}
 		wg.Wait()
@@ -408,11 +530,10 @@ func TestStress(t *testing.T) {
 		for f := range failures {
 			t.Error(f)
 		}
-		t.Logf("%d decisions in 2 s across 32 goroutines, %d JWKS requests", decisions.Load(), pool.JWKSRequests())
-	}()
-	http.DefaultClient.CloseIdleConnections()
-	assert.Eventually(t, func() bool { return runtime.NumGoroutine() <= before+2 }, 5*time.Second, 20*time.Millisecond,
-		"goroutines before %d, after %d", before, runtime.NumGoroutine())
+		assert.Equal(t, int64(workers*perWorker), decisions.Load())
+		t.Logf("%d decisions in %v of fake time across %d goroutines, %d JWKS requests",
+			decisions.Load(), time.Since(start), workers, pool.JWKSRequests())
+	})
 }
 
 // A JWKS endpoint on plain loopback HTTP (an emulator) works with the

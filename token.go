@@ -3,6 +3,8 @@ package cognito
 import (
 	"bytes"
 	"encoding/base64"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -56,10 +58,35 @@ func split(token string) (h, p int, err error) {
 	}
 	for _, c := range []byte{'\r', '\n'} {
 		if i := strings.IndexByte(token, c); i >= 0 {
-			return 0, 0, reject(ErrMalformed, "byte %#02x at offset %d is not base64url", c, i)
+			return 0, 0, notBase64(token, "token")
 		}
 	}
 	return h, p, nil
+}
+
+// notBase64 explains a segment that failed to decode: the usual causes are
+// a scheme left in front of the token and whitespace around it, which a
+// bare offset would hide.
+func notBase64(token, segment string) error {
+	if scheme, _, ok := strings.Cut(token, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return reject(ErrMalformed, `the token starts with "Bearer ": pass the token alone (cognito.BearerToken strips the scheme)`)
+	}
+	if i := strings.IndexAny(token, " \t\r\n"); i >= 0 {
+		where := "inside"
+		switch {
+		case i == 0:
+			where = "at the start of"
+		case strings.TrimRight(token[i:], " \t\r\n") == "":
+			where = "at the end of"
+		}
+		return reject(ErrMalformed, "whitespace (%#02x) at offset %d, %s the token: trim it (a newline from a file or a shell?)", token[i], i, where)
+	}
+	for i := 0; i < len(token); i++ {
+		if c := token[i]; !(c == '.' || c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return reject(ErrMalformed, "%s is not base64url: byte %#02x at offset %d of the token (padding, or the standard alphabet's + or /, are not accepted)", segment, c, i)
+		}
+	}
+	return reject(ErrMalformed, "%s is not canonical base64url (its last character has unused bits set, or its length is impossible)", segment)
 }
 
 // parseHeader checks the decoded header and returns its kid. Every
@@ -207,7 +234,9 @@ func parseHeaderJSON(raw []byte) ([]byte, error) {
 	if alg == nil || string(alg) != "RS256" {
 		return checkHeader(alg, nil, nil)
 	}
-	for name := range all {
+	// Sorted, so that a header with several unknown names always names
+	// the same one.
+	for _, name := range slices.Sorted(maps.Keys(all)) {
 		switch name {
 		case "alg", "kid", "typ":
 		default:

@@ -5,7 +5,9 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -32,8 +34,13 @@ const (
 	// DefaultMaxKeyAge bounds how long cached keys serve while every
 	// refresh fails.
 	DefaultMaxKeyAge = 24 * time.Hour
-	// MaxLeeway caps Config.Leeway.
+	// MaxLeeway caps Config.Leeway and Config.ClockSkew.
 	MaxLeeway = 5 * time.Minute
+	// DefaultClockSkew is how far in the future iat and nbf may be when
+	// Config.ClockSkew is zero. A real Cognito access token carries an iat
+	// seconds after its auth_time, so a server clock that lags Cognito's by
+	// a second or two would otherwise reject a token used at once.
+	DefaultClockSkew = time.Minute
 
 	maxKidBytes = 256
 )
@@ -69,9 +76,15 @@ type Config struct {
 	// least one of them. Not allowed with IDToken (ID tokens carry no scope).
 	Scopes []string
 
-	// Leeway tolerates clock skew on exp, nbf and iat. Default 0; at most
+	// Leeway tolerates clock skew on exp: a token is accepted until
+	// exp + Leeway. Default 0 (exp is exact, RFC 7519 §4.1.4); at most
 	// MaxLeeway.
 	Leeway time.Duration
+	// ClockSkew tolerates a server clock behind Cognito's: iat and nbf may
+	// be up to ClockSkew (or Leeway, if larger) in the future. Default
+	// DefaultClockSkew (1 minute, as go-jose); negative: none; at most
+	// MaxLeeway. A token issued further in the future is rejected.
+	ClockSkew time.Duration
 
 	// JWKS, when set, is the pool's key set (the JSON of its jwks.json,
 	// downloaded once and shipped with the program). The verifier then
@@ -126,6 +139,12 @@ type Config struct {
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 
+	// Logger, when set, receives the key cache's events: keys fetched (how
+	// many, how long it took), a fetch failed (why), cached keys serving
+	// past a failed refresh (their age), keys refreshed in the background.
+	// Tokens are never logged. See also [Verifier.Stats].
+	Logger *slog.Logger
+
 	// MaxTokenBytes rejects longer tokens before any decoding. Default
 	// DefaultMaxTokenBytes; at most 1 MiB.
 	MaxTokenBytes int
@@ -148,12 +167,14 @@ type Verifier struct {
 	skipClientID  bool
 	groups        []string
 	scopes        []string
-	leeway        time.Duration
+	leeway        time.Duration // on exp
+	skew          time.Duration // on iat and nbf: max(Leeway, ClockSkew)
 	now           func() time.Time
 	maxTokenBytes int
 	keys          *jwksCache            // the primary issuer's keys
 	issuers       map[string]*jwksCache // every issuer's keys, when there are several
 	cache         *tokenCache           // nil when disabled
+	stats         counters
 }
 
 // NewVerifier checks cfg and returns a Verifier. It does no network I/O:
@@ -212,6 +233,15 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if v.leeway < 0 || v.leeway > MaxLeeway {
 		return bad("Leeway %v is not between 0 and %v", v.leeway, MaxLeeway)
 	}
+	switch skew := cfg.ClockSkew; {
+	case skew > MaxLeeway:
+		return bad("ClockSkew %v is over %v", skew, MaxLeeway)
+	case skew == 0:
+		v.skew = DefaultClockSkew
+	case skew > 0:
+		v.skew = skew
+	}
+	v.skew = max(v.skew, v.leeway)
 	if v.now == nil {
 		v.now = time.Now
 	}
@@ -232,6 +262,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	}
 
 	c := &jwksCache{
+		log:             cfg.Logger,
 		fetchTimeout:    cfg.FetchTimeout,
 		refetchInterval: cfg.RefetchInterval,
 		now:             v.now,
@@ -295,6 +326,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 				refreshAfter:    c.refreshAfter,
 				maxAge:          c.maxAge,
 				now:             c.now,
+				log:             c.log,
 			}
 			return true
 		}
@@ -362,7 +394,7 @@ func checkURL(raw string, allowHTTP bool) error {
 		return err
 	}
 	switch {
-	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "/"):
+	case u.Host == "" || u.User != nil || strings.ContainsAny(raw, "?#") || strings.HasSuffix(raw, "/"):
 		return fmt.Errorf("%q is not an absolute URL without user info, query, fragment or trailing slash", raw)
 	case u.Scheme == "https":
 		return nil
@@ -402,26 +434,46 @@ func (v *Verifier) Warm(ctx context.Context) error {
 // On any failure it returns nil claims and an error that wraps either
 // [ErrInvalidToken] and a specific reason, or [ErrKeysUnavailable]. Verify
 // never returns an expiry error for a token whose signature is not valid.
-// The returned Claims must not be modified.
+// The returned Claims are the caller's own (see [Claims]).
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	c, hit, err := v.verify(ctx, token)
+	if !hit {
+		v.stats.record(err)
+		if v.cache != nil {
+			v.stats.misses.Add(1)
+		}
+	}
+	return c, err
+}
+
+// verify is Verify; hit reports an answer from the verified-token cache,
+// counted there.
+func (v *Verifier) verify(ctx context.Context, token string) (_ *Claims, hit bool, _ error) {
 	if len(token) > v.maxTokenBytes {
-		return nil, reject(ErrTooLarge, "%d bytes, limit %d", len(token), v.maxTokenBytes)
+		return nil, false, reject(ErrTooLarge, "%d bytes, limit %d", len(token), v.maxTokenBytes)
 	}
 	h, p, err := split(token)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	// The digest of the signing input serves the signature check and the
 	// verified-token cache. A hit is a byte-identical token that passed
 	// every check before; only the time checks can change their answer.
 	digest := sha256.Sum256(bytesOf(token[:p]))
 	if v.cache != nil {
-		if c := v.cache.get(&digest, token[p+1:]); c != nil && c.set == c.keys.set.Load() {
-			if err := v.checkTimes(c); err != nil {
-				v.cache.remove(&digest, c)
-				return nil, err
+		if e := v.cache.get(&digest, token[p+1:]); e != nil {
+			// A hit obeys the key rules of a miss (the set that verified
+			// it must still serve) and the time rules, on the entry's own
+			// copy of the claims; the caller gets a copy of its own.
+			if now := v.now(); e.keys.serves(e.set, now) {
+				if err := v.checkTimes(&e.claims, now); err != nil {
+					v.cache.remove(&digest, e)
+					v.stats.record(err)
+					return nil, true, err
+				}
+				v.cache.served(&digest)
+				return e.claims.clone(), true, nil
 			}
-			return c, nil
 		}
 	}
 
@@ -430,64 +482,81 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	var hbuf [256]byte
 	header, err := decodeInto(hbuf[:], token[:h])
 	if err != nil {
-		return nil, reject(ErrMalformed, "header is not base64url: %v", err)
+		return nil, false, notBase64(token, "header")
 	}
 	kid, err := parseHeader(header)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var pbuf [2048]byte
 	payload, err := decodeInto(pbuf[:], token[h+1:p])
 	if err != nil {
-		return nil, reject(ErrMalformed, "payload is not base64url: %v", err)
+		return nil, false, notBase64(token, "payload")
 	}
 	var sbuf [512]byte
 	sig, err := decodeInto(sbuf[:], token[p+1:])
 	if err != nil {
-		return nil, reject(ErrMalformed, "signature is not base64url: %v", err)
+		return nil, false, notBase64(token, "signature")
 	}
 	var c *Claims
 	var sc scanned
+	var scanErr error
 	keys, issuer := v.keys, v.issuer
 	if v.issuers != nil {
 		// Several issuers: the unverified iss only selects whose key set to
 		// look in (no other issuer's keys are ever fetched); it is checked
-		// again, with everything else, once the signature holds.
-		if c, err = scanPayload(payload, &sc); err != nil {
-			return nil, err
+		// again, with everything else, once the signature holds. A payload
+		// that does not scan is judged after the signature too, with the
+		// primary issuer's keys when it names no issuer.
+		c, scanErr = scanPayload(payload, &sc)
+		if sc.has&cIss != 0 {
+			if keys = v.issuers[sc.iss]; keys == nil {
+				return nil, false, reject(ErrIssuer, "iss %q is not one of %q", truncate(sc.iss), v.Issuers())
+			}
+			issuer = sc.iss
 		}
-		if keys = v.issuers[sc.iss]; keys == nil {
-			return nil, reject(ErrIssuer, "iss %q is not one of %q", sc.iss, v.Issuers())
-		}
-		issuer = sc.iss
 	}
-	key, err := keys.lookup(ctx, kid)
+	key, set, err := keys.lookup(ctx, kid, v.now())
 	if err != nil {
-		return nil, err
+		return nil, false, v.explainKeyError(err, payload, issuer)
 	}
 	if len(sig) != key.Size() {
-		return nil, reject(ErrSignature, "signature length does not match the key")
+		return nil, false, reject(ErrSignature, "signature length does not match the key")
 	}
 	if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], sig); err != nil {
-		return nil, reject(ErrSignature, "")
+		return nil, false, reject(ErrSignature, "")
 	}
 	if c == nil {
-		if c, err = scanPayload(payload, &sc); err != nil {
-			return nil, err
-		}
+		c, scanErr = scanPayload(payload, &sc)
 	}
-	if err := v.checkClaims(&sc, c, issuer); err != nil {
-		return nil, err
+	if scanErr != nil {
+		return nil, false, scanErr
+	}
+	if err := v.checkClaims(&sc, c, issuer, v.now()); err != nil {
+		return nil, false, err
 	}
 	if v.cache != nil {
-		// Cache only under the key set that holds this key now; a set
-		// replaced meanwhile leaves the token to be verified again.
-		if set := keys.set.Load(); set != nil && set.keys[string(kid)] == key {
-			c.sig, c.set, c.keys = token[p+1:], set, keys
-			v.cache.put(&digest, c)
-		}
+		// The entry keeps its own copy, under the set that holds the key.
+		e := &cacheEntry{sig: token[p+1:], set: set, keys: keys}
+		c.copyTo(&e.claims)
+		v.cache.put(&digest, e)
 	}
-	return c, nil
+	return c, false, nil
+}
+
+// explainKeyError adds to a kid that is not in the key set the most common
+// cause: a token of another pool, told by its unverified iss.
+func (v *Verifier) explainKeyError(err error, payload []byte, issuer string) error {
+	var te *TokenError
+	if !errors.As(err, &te) || te.Reason != ErrKeyNotFound {
+		return err
+	}
+	var sc scanned
+	_, _ = scanPayload(payload, &sc)
+	if sc.has&cIss == 0 || sc.iss == issuer {
+		return err
+	}
+	return reject(ErrKeyNotFound, "%s; the token's (unverified) iss is %q, and this verifier expects %q: a token of another user pool or region?", te.Detail, truncate(sc.iss), issuer)
 }
 
 // scanPayload checks the payload's encoding and scans its claims into sc,

@@ -1,6 +1,7 @@
 // Package cognitotest is a local fake Cognito user pool for tests: it serves
-// the pool's JWKS from an httptest TLS server and mints real RS256 access and
-// ID tokens with Cognito's claim shapes and issuer format.
+// the pool's JWKS from an httptest TLS server (or, with [InMemory], from an
+// in-process transport for testing/synctest bubbles) and mints real RS256
+// access and ID tokens with Cognito's claim shapes and issuer format.
 //
 //	pool := cognitotest.NewTestPool(t)
 //	v, _ := cognito.NewVerifier(pool.Config())
@@ -15,6 +16,7 @@
 package cognitotest
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -52,15 +54,18 @@ type Pool struct {
 	// ClientID is the app client tokens are minted for.
 	ClientID string
 
-	server  *httptest.Server
-	now     func() time.Time
-	closing chan struct{}
-	once    sync.Once
+	server   *httptest.Server // nil when inMemory
+	inMemory bool
+	now      func() time.Time
+	closing  chan struct{}
+	once     sync.Once
 
 	mu       sync.Mutex
-	keys     []poolKey // published keys, oldest first
-	access   poolKey   // signs access tokens
-	id       poolKey   // signs ID tokens
+	closed   bool                                        // Close was called (in memory: no new request)
+	live     map[*memoryResponse]context.CancelCauseFunc // in-memory requests in flight
+	keys     []poolKey                                   // published keys, oldest first
+	access   poolKey                                     // signs access tokens
+	id       poolKey                                     // signs ID tokens
 	override http.Handler
 	nextKey  int
 
@@ -86,7 +91,8 @@ func WithClientID(id string) Option { return func(p *Pool) { p.ClientID = id } }
 // time.Now). Pass the same clock as Config.Now to test time rules.
 func WithClock(now func() time.Time) Option { return func(p *Pool) { p.now = now } }
 
-// NewPool starts a fake pool on a loopback TLS server. Call Close when done.
+// NewPool starts a fake pool on a loopback TLS server, or with [InMemory]
+// on no server at all. Call Close when done.
 func NewPool(opts ...Option) *Pool {
 	p := &Pool{
 		PoolID:   DefaultPoolID,
@@ -100,6 +106,9 @@ func NewPool(opts ...Option) *Pool {
 	p.access = p.newKey()
 	p.id = p.newKey()
 	p.keys = []poolKey{p.access, p.id}
+	if p.inMemory {
+		return p
+	}
 	p.server = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
 	// Tests make clients distrust the certificate on purpose: keep the
 	// handshake errors out of their output.
@@ -116,11 +125,22 @@ func NewTestPool(t testing.TB, opts ...Option) *Pool {
 	return p
 }
 
-// Close stops the server, releasing any request held by HangJWKS.
+// Close stops the server, releasing any request held by HangJWKS. Requests
+// after it fail as a refused connection would. For an [InMemory] pool it
+// also hangs up every request in flight, as net/http's Server.Close does:
+// their handlers' r.Context() ends, and their clients get an error.
 func (p *Pool) Close() {
 	p.once.Do(func() {
+		p.mu.Lock()
+		p.closed = true
+		for _, hangUp := range p.live {
+			hangUp(errPoolClosed) // before closing: a released handler finds it done
+		}
+		p.mu.Unlock()
 		close(p.closing)
-		p.server.Close()
+		if p.server != nil {
+			p.server.Close()
+		}
 	})
 }
 
@@ -131,14 +151,26 @@ func (p *Pool) Issuer() string {
 	return "https://cognito-idp." + region + ".amazonaws.com/" + p.PoolID
 }
 
-// URL returns the base URL of the pool's server.
-func (p *Pool) URL() string { return p.server.URL }
+// URL returns the base URL of the pool's server; for an [InMemory] pool,
+// https://cognitotest.invalid.
+func (p *Pool) URL() string {
+	if p.inMemory {
+		return "https://" + inMemoryHost
+	}
+	return p.server.URL
+}
 
 // JWKSURL returns the URL the pool serves its key set on.
-func (p *Pool) JWKSURL() string { return p.server.URL + "/" + p.PoolID + "/.well-known/jwks.json" }
+func (p *Pool) JWKSURL() string { return p.URL() + "/" + p.PoolID + "/.well-known/jwks.json" }
 
-// HTTPClient returns a client that trusts the pool's TLS certificate.
-func (p *Pool) HTTPClient() *http.Client { return p.server.Client() }
+// HTTPClient returns a client that trusts the pool's TLS certificate; for
+// an [InMemory] pool, the only client that reaches it.
+func (p *Pool) HTTPClient() *http.Client {
+	if p.inMemory {
+		return &http.Client{Transport: memoryTransport{p}}
+	}
+	return p.server.Client()
+}
 
 // Config returns a Config that verifies this pool's access tokens for
 // ClientID, fetching keys from the pool's server with the pool's clock.

@@ -1,23 +1,15 @@
-// Command lambda-authorizer is an API Gateway Lambda authorizer that lets a
+// Command lambda-authorizer is an API Gateway Lambda authorizer: it lets a
 // request through only with a valid access (or ID) token of one Cognito user
-// pool, and passes the token's sub, username, groups, scope, client_id and
-// token_use to the backend as $context.authorizer.*.
+// pool, and gives the backend the token's claims as $context.authorizer.*.
+// All of it is cognito.Authorizer; this is the wiring.
 //
-// It answers REST TOKEN authorizers (the Authorization header in
-// authorizationToken), REST REQUEST authorizers and HTTP API payload 1.0
-// (the Authorization header), and HTTP API payload 2.0 with simple
-// responses. A rejected token gets the error "Unauthorized" (401; for
-// simple responses isAuthorized false, 403); a verifier that cannot get the
-// pool's keys gets another error (500), never an Allow.
-//
-// Configuration, read once at start-up:
-//
-//	COGNITO_USER_POOL_ID  us-east-1_AbC123xyz (required)
-//	COGNITO_CLIENT_IDS    comma-separated app client IDs (required)
-//	COGNITO_TOKEN_USE     access (default) or id
-//	COGNITO_JWKS_FILE     a saved jwks.json shipped with the function: keys are never fetched
-//
-// Build for the provided.al2023 runtime:
+// It answers REST TOKEN and REQUEST authorizers, and HTTP API authorizers of
+// payload 1.0 (IAM policy) and 2.0 (simple responses): "Unauthorized" (401)
+// for a bad token, another error (500) when the keys cannot be fetched, never
+// an Allow when unsure. Configuration: the COGNITO_ variables of package
+// envconfig (COGNITO_USER_POOL_ID, COGNITO_CLIENT_IDS, COGNITO_TOKEN_USE,
+// COGNITO_JWKS_FILE for keys shipped with the function). Build for the
+// provided.al2023 runtime:
 //
 //	GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -o bootstrap ./examples/lambda-authorizer
 package main
@@ -30,36 +22,31 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/cognito-verify/cognito"
-	"github.com/cognito-verify/cognito/examples/internal/envconfig"
+	"github.com/cognito-verify/cognito/envconfig"
 )
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	a, err := newAuthorizer(os.Getenv, log)
+	cfg, err := envconfig.Load(os.Getenv)
 	if err != nil {
 		log.Error("configuration", "error", err)
 		os.Exit(1)
 	}
-	// Fetch the keys during the init phase so the first request does not
-	// wait for them; a failure here is retried on the first request.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	if v, ok := a.v.(*cognito.Verifier); ok {
-		if err := v.Warm(ctx); err != nil {
-			log.Error("warming the key cache", "error", err)
-		}
-	}
-	cancel()
-	lambda.Start(a.handle)
-}
-
-func newAuthorizer(getenv func(string) string, log *slog.Logger) (*authorizer, error) {
-	cfg, err := envconfig.Load(getenv)
-	if err != nil {
-		return nil, err
-	}
 	v, err := cognito.NewVerifier(cfg)
 	if err != nil {
-		return nil, err
+		log.Error("configuration", "error", err)
+		os.Exit(1)
 	}
-	return &authorizer{v: v, log: log}, nil
+	// Fetch the keys in the init phase; a failure is retried on the first request.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := v.Warm(ctx); err != nil {
+		log.Error("fetching the pool's keys", "error", err)
+	}
+	cancel()
+	a, err := cognito.NewAuthorizer(v, cognito.AuthorizerConfig{Logger: log})
+	if err != nil {
+		log.Error("configuration", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(a.Handle)
 }

@@ -20,15 +20,16 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/cognito-verify/cognito/examples/notes"
+	"github.com/cognito-verify/cognito/examples/notes/dynamo"
+	"github.com/cognito-verify/cognito/examples/notes/proxy"
 )
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	store, err := notes.NewDynamoStoreFromEnv(context.Background(), os.Getenv)
+	store, err := dynamo.FromEnv(context.Background(), os.Getenv)
 	if err != nil {
 		log.Error("configuration", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(newFunction(store, log).handle)
+	lambda.Start(proxy.New(store, log).Handle)
 }

@@ -1,4 +1,7 @@
-package notes
+// Package dynamo is the Notes store on a DynamoDB table, the seed's Notes
+// table. It is a package of its own so that programs keeping notes in
+// memory never build the AWS SDK.
+package dynamo
 
 import (
 	"context"
@@ -11,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/cognito-verify/cognito/examples/notes"
 )
 
 // The seed's table: partition key userId, sort key noteId, attribute note.
@@ -21,8 +25,8 @@ const (
 	AttrNote     = "note"
 )
 
-// DynamoStore is a Store on a DynamoDB table. It is safe for concurrent use.
-type DynamoStore struct {
+// Store is a notes.Store on a DynamoDB table. It is safe for concurrent use.
+type Store struct {
 	client *dynamodb.Client
 	table  string
 	// PageSize bounds the items one Query call returns (0: DynamoDB's 1 MB
@@ -30,16 +34,19 @@ type DynamoStore struct {
 	PageSize int32
 }
 
-// NewDynamoStore returns a store on table through client.
-func NewDynamoStore(client *dynamodb.Client, table string) *DynamoStore {
-	return &DynamoStore{client: client, table: table}
+// Table returns the name of the store's table.
+func (s *Store) Table() string { return s.table }
+
+// New returns a store on table through client.
+func New(client *dynamodb.Client, table string) *Store {
+	return &Store{client: client, table: table}
 }
 
-// NewDynamoStoreFromEnv builds a client from the standard AWS configuration
+// FromEnv builds a client from the standard AWS configuration
 // chain (region, credentials) and returns a store on the table named by
 // NOTES_TABLE (default Notes), at DYNAMODB_ENDPOINT when set (a local
 // DynamoDB-compatible server).
-func NewDynamoStoreFromEnv(ctx context.Context, getenv func(string) string) (*DynamoStore, error) {
+func FromEnv(ctx context.Context, getenv func(string) string) (*Store, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
@@ -53,25 +60,25 @@ func NewDynamoStoreFromEnv(ctx context.Context, getenv func(string) string) (*Dy
 	if table == "" {
 		table = DefaultTable
 	}
-	return NewDynamoStore(client, table), nil
+	return New(client, table), nil
 }
 
-// NewLocalDynamoStore returns a store for a DynamoDB-compatible server on
+// NewLocal returns a store for a DynamoDB-compatible server on
 // this machine (dynalite, DynamoDB Local) at endpoint, with dummy
 // credentials and region us-east-1.
-func NewLocalDynamoStore(endpoint, table string) *DynamoStore {
+func NewLocal(endpoint, table string) *Store {
 	client := dynamodb.New(dynamodb.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
 	})
-	return NewDynamoStore(client, table)
+	return New(client, table)
 }
 
 // CreateTable creates the table with the seed's keys, on demand capacity,
 // and waits until it is active. For local servers and tests; deployments
 // create it with the SAM template.
-func (s *DynamoStore) CreateTable(ctx context.Context) error {
+func (s *Store) CreateTable(ctx context.Context) error {
 	_, err := s.client.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName: aws.String(s.table),
 		AttributeDefinitions: []types.AttributeDefinition{
@@ -100,9 +107,9 @@ func key(userID, noteID string) map[string]types.AttributeValue {
 	}
 }
 
-// Create implements Store: a conditional put, so an existing note is never
+// Create implements notes.Store: a conditional put, so an existing note is never
 // overwritten.
-func (s *DynamoStore) Create(ctx context.Context, userID string, n Note) error {
+func (s *Store) Create(ctx context.Context, userID string, n notes.Note) error {
 	item := key(userID, n.NoteID)
 	item[AttrNote] = &types.AttributeValueMemberS{Value: n.Note}
 	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
@@ -115,30 +122,30 @@ func (s *DynamoStore) Create(ctx context.Context, userID string, n Note) error {
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return ErrExists
+		return notes.ErrExists
 	}
 	return err
 }
 
-// Get implements Store.
-func (s *DynamoStore) Get(ctx context.Context, userID, noteID string) (Note, error) {
+// Get implements notes.Store.
+func (s *Store) Get(ctx context.Context, userID, noteID string) (notes.Note, error) {
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            key(userID, noteID),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return Note{}, err
+		return notes.Note{}, err
 	}
 	if out.Item == nil {
-		return Note{}, ErrNotFound
+		return notes.Note{}, notes.ErrNotFound
 	}
 	return toNote(out.Item)
 }
 
-// List implements Store: a Query on the user's partition, every page, in
+// List implements notes.Store: a Query on the user's partition, every page, in
 // noteId order.
-func (s *DynamoStore) List(ctx context.Context, userID string) ([]Note, error) {
+func (s *Store) List(ctx context.Context, userID string) ([]notes.Note, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		KeyConditionExpression:    aws.String("#u = :u"),
@@ -149,7 +156,7 @@ func (s *DynamoStore) List(ctx context.Context, userID string) ([]Note, error) {
 	if s.PageSize > 0 {
 		in.Limit = aws.Int32(s.PageSize)
 	}
-	notes := []Note{}
+	list := []notes.Note{}
 	pages := dynamodb.NewQueryPaginator(s.client, in)
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
@@ -161,15 +168,15 @@ func (s *DynamoStore) List(ctx context.Context, userID string) ([]Note, error) {
 			if err != nil {
 				return nil, err
 			}
-			notes = append(notes, n)
+			list = append(list, n)
 		}
 	}
-	return notes, nil
+	return list, nil
 }
 
-// Delete implements Store: a conditional delete, so a missing note is
-// ErrNotFound.
-func (s *DynamoStore) Delete(ctx context.Context, userID, noteID string) error {
+// Delete implements notes.Store: a conditional delete, so a missing note is
+// notes.ErrNotFound.
+func (s *Store) Delete(ctx context.Context, userID, noteID string) error {
 	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                aws.String(s.table),
 		Key:                      key(userID, noteID),
@@ -178,16 +185,16 @@ func (s *DynamoStore) Delete(ctx context.Context, userID, noteID string) error {
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return ErrNotFound
+		return notes.ErrNotFound
 	}
 	return err
 }
 
-func toNote(item map[string]types.AttributeValue) (Note, error) {
+func toNote(item map[string]types.AttributeValue) (notes.Note, error) {
 	id, ok1 := item[KeyNote].(*types.AttributeValueMemberS)
 	note, ok2 := item[AttrNote].(*types.AttributeValueMemberS)
 	if !ok1 || !ok2 {
-		return Note{}, errors.New("notes: item without string noteId and note")
+		return notes.Note{}, errors.New("notes: item without string noteId and note")
 	}
-	return Note{NoteID: id.Value, Note: note.Value}, nil
+	return notes.Note{NoteID: id.Value, Note: note.Value}, nil
 }
