@@ -35,5 +35,10 @@
 //
 //	http.ListenAndServe(addr, v.Middleware(mux))
 //
-// Package cognitotest provides a local fake user pool for tests.
+// Behind an Application Load Balancer that signs users in with the pool, an
+// [ALBVerifier] verifies the x-amzn-oidc-data header the load balancer adds,
+// with its ARN pinned, and returns the same [Claims].
+//
+// Package cognitotest provides a local fake user pool and load balancer for
+// tests.
 package cognito

@@ -40,6 +40,7 @@ var (
 	ErrIssuer         = errors.New("issuer mismatch")              // iss is not the configured pool
 	ErrTokenUse       = errors.New("token_use mismatch")           // access token where an ID token is expected, or the reverse
 	ErrClient         = errors.New("client mismatch")              // client_id (access) or aud (ID) not configured
+	ErrSigner         = errors.New("signer mismatch")              // an ALB token's signer is not a configured load balancer
 	ErrGroup          = errors.New("required group missing")       // none of Config.Groups in cognito:groups
 	ErrScope          = errors.New("required scope missing")       // none of Config.Scopes in scope
 	ErrSubject        = errors.New("subject missing")              // sub absent or empty

@@ -10,6 +10,9 @@
 // The JWKS endpoint can be made to fail, hang or serve any body, its
 // requests are counted, and keys can be rotated, so tests can reach every
 // path of a verifier. A Pool is safe for concurrent use.
+//
+// [ALB] is a fake Application Load Balancer in the same way: it mints the
+// x-amzn-oidc-data tokens a load balancer signs and serves their keys.
 package cognitotest
 
 import (
