@@ -28,6 +28,18 @@ func ResolvedPools(m *MultiVerifier) int {
 	return m.resolved.members()
 }
 
+// NotFoundAnswers returns how many negative resolver answers m keeps.
+func NotFoundAnswers(m *MultiVerifier) int {
+	n := 0
+	m.routes.Range(func(_, v any) bool {
+		if v.(*route).p == nil {
+			n++
+		}
+		return true
+	})
+	return n
+}
+
 // MultiCacheHits returns how many Verify calls m answered from its shared
 // verified-token cache.
 func MultiCacheHits(m *MultiVerifier) uint64 { return m.cache.hitCount() }

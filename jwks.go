@@ -194,18 +194,17 @@ type jwksCache struct {
 	lastErr  error         // result of the last finished fetch
 	missWait time.Duration // wait after lastEnd before an unknown kid may fetch; 0: firstMissWait
 
-	// For a MultiVerifier (multi.go). closed: the pool left it (removed or
-	// replaced), and nothing fetches or stores keys any more; checked under
-	// mu where a fetch stores its set, so that a fetch running during the
-	// removal cannot bring the keys back. onStore, when set, is called after
-	// each set a fetch stores (not under mu), to bound how many pools hold
-	// keys.
+	// For a MultiVerifier (multi.go). closed: the pool was removed, and
+	// nothing fetches or stores keys any more; checked under mu where a
+	// fetch stores its set, so that a fetch running during the removal
+	// cannot bring the keys back. onStore, when set, is called after each
+	// set a fetch stores (not under mu), to bound how many pools hold keys.
 	closed  bool
 	onStore func()
 }
 
 // errRemoved is the cause a closed key cache gives.
-var errRemoved = errors.New("the user pool was removed or replaced")
+var errRemoved = errors.New("the user pool was removed")
 
 // close drops the keys for good: no fetch starts or stores after it.
 func (c *jwksCache) close() {

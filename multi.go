@@ -20,7 +20,8 @@ import (
 const DefaultMaxKeySets = 1000
 
 // maxRouteAttempts bounds how often one Verify looks for its pool again
-// because the pool was replaced while it looked or fetched keys.
+// because the issuer was added, replaced or removed while the resolver was
+// asked for it.
 const maxRouteAttempts = 3
 
 // MultiConfig configures a [MultiVerifier]. Every field is optional.
@@ -122,8 +123,8 @@ type MultiVerifier struct {
 type pool struct {
 	v       *Verifier
 	routes  []*route    // the issuers it is found under
-	closed  atomic.Bool // out of the table: removed, replaced or evicted
-	removed atomic.Bool // by Remove (set before closed)
+	retired atomic.Bool // out of the table: replaced, removed or evicted
+	removed atomic.Bool // by Remove, which also closes its key caches
 	noCache bool
 }
 
@@ -262,8 +263,8 @@ func (m *MultiVerifier) newRoute(p *pool, issuer string, until time.Time) *route
 func (m *MultiVerifier) keysStored(r *route) {
 	m.keysMu.Lock()
 	defer m.keysMu.Unlock()
-	if r.p.closed.Load() {
-		return // removed meanwhile: its cache dropped the keys
+	if r.p.retired.Load() {
+		return // out of the table meanwhile: not worth a place
 	}
 	if victim := m.keySets.add(r); victim != nil {
 		victim.keys.evict()
@@ -336,7 +337,7 @@ func (m *MultiVerifier) Replace(cfg Config) error {
 		}
 	}
 	m.pools[slices.Index(m.pools, old.p)] = p
-	m.closePool(old.p)
+	m.retire(old.p)
 	return nil
 }
 
@@ -366,15 +367,23 @@ func (m *MultiVerifier) Remove(issuer string) bool {
 	} else {
 		m.resolved.remove(r)
 	}
+	// removed is set first: a Verify that finds the caches closed finds
+	// the pool removed too.
 	r.p.removed.Store(true)
-	m.closePool(r.p)
+	m.retire(r.p)
+	if r.p.v.issuers == nil {
+		r.p.v.keys.close()
+	}
+	for _, c := range r.p.v.issuers {
+		c.close()
+	}
 	return true
 }
 
 // put stores r as its issuer's route (mu held). A resolver call running
 // for the issuer goes stale; a pool the resolver answered there before is
-// closed, and its fetched keys carry over to r when they come from the same
-// URL. Replacing a registered pool is Replace's work.
+// retired, and its fetched keys carry over to r when they come from the
+// same URL. Replacing a registered pool is Replace's work.
 func (m *MultiVerifier) put(r *route) {
 	m.staleLookup(r.issuer)
 	old := m.load(r.issuer)
@@ -384,7 +393,7 @@ func (m *MultiVerifier) put(r *route) {
 	m.routes.Store(r.issuer, r)
 	if old != nil && old.p != nil && !old.registered() {
 		m.resolved.remove(old)
-		m.closePool(old.p)
+		m.retire(old.p)
 	}
 }
 
@@ -406,18 +415,13 @@ func (m *MultiVerifier) carryKeys(old, r *route) {
 	}
 }
 
-// closePool makes p's key caches drop their keys for good and refuse every
-// fetch (one running cannot store its set), and takes p out of the bounds.
-// p's routes are already out of the table; a Verify that found p before
-// sees p closed when it is done, and decides again.
-func (m *MultiVerifier) closePool(p *pool) {
-	p.closed.Store(true)
-	if p.v.issuers == nil {
-		p.v.keys.close()
-	}
-	for _, c := range p.v.issuers {
-		c.close()
-	}
+// retire takes p, whose routes are out of the table, out of the key-set
+// bound. A Verify that found p before still completes with it (decided by
+// the pool in force when it began), but its result is not cached, and the
+// cache's entries of p are misses: they name p's key caches, which no route
+// holds any more.
+func (m *MultiVerifier) retire(p *pool) {
+	p.retired.Store(true)
 	m.keysMu.Lock()
 	defer m.keysMu.Unlock()
 	for _, r := range p.routes {
@@ -473,15 +477,12 @@ func (m *MultiVerifier) Verify(ctx context.Context, token string) (*Claims, erro
 		}
 		before := r.keys.set.Load()
 		c, err := r.p.v.Verify(ctx, token)
-		if r.p.closed.Load() {
-			switch {
-			case r.p.removed.Load():
-				// Decided as if it ran after the removal, so that no token
-				// of the pool verifies once Remove has returned.
-				return nil, notConfigured(iss)
-			case errors.Is(err, ErrKeysUnavailable):
-				continue // replaced, and its keys went with it: the new pool decides
-			}
+		switch {
+		case r.p.removed.Load():
+			// Decided as if it ran after the removal, so that no token of
+			// the pool verifies once Remove has returned.
+			return nil, notConfigured(iss)
+		case r.p.retired.Load():
 			return c, err // replaced meanwhile: decided by the pool in force when it began
 		}
 		if before != nil {
@@ -538,7 +539,7 @@ func (m *MultiVerifier) Warm(ctx context.Context) error {
 	g.SetLimit(8)
 	for i, p := range pools {
 		g.Go(func() error {
-			if err := p.v.Warm(ctx); err != nil && !p.closed.Load() {
+			if err := p.v.Warm(ctx); err != nil && !p.removed.Load() {
 				errs[i] = err
 			}
 			return nil

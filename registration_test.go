@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cognito-verify/cognito"
 	"github.com/cognito-verify/cognito/cognitotest"
@@ -178,22 +179,30 @@ func TestMultiVerifierRemoveDuringFetch(t *testing.T) {
 	}
 }
 
-// A Verify that found the pool before it was replaced decides again with
-// the new pool when its own finishes after the replacement.
+// A Verify that found the pool before it was replaced is decided by that
+// pool; its result is not cached, its keys do not count in the bound, and
+// every Verify after the replacement follows the new rules.
 func TestMultiVerifierReplaceDuringFetch(t *testing.T) {
 	f := newFakeCognito(t)
 	m := newMulti(t, f)
 	a := "us-east-1_PoolA"
 	require.NoError(t, m.Add(f.config(a)))
+	token := f.token(a, "ann")
 	release := f.hold(a)
 	done := make(chan error, 1)
-	go func() { _, err := m.Verify(ctx, f.token(a, "ann")); done <- err }()
+	go func() { _, err := m.Verify(ctx, token); done <- err }()
 	<-f.arrived
 	strict := f.config(a)
 	strict.ClientIDs = []string{"another-client"}
 	require.NoError(t, m.Replace(strict))
 	release()
-	requireRejected(t, cognito.ErrClient, nil, <-done)
+	require.NoError(t, <-done)
+	assert.Zero(t, cognito.KeySetsTracked(m))
+	for range 2 {
+		c, err := m.Verify(ctx, token)
+		requireRejected(t, cognito.ErrClient, c, err)
+	}
+	assert.Equal(t, 2, f.count(a), "the new pool fetched its own")
 }
 
 // Registration and removal under concurrent verification (-race): a pool
@@ -309,4 +318,50 @@ func TestMultiVerifierWithConfig(t *testing.T) {
 	m = newMulti(t, f, func(mc *cognito.MultiConfig) { mc.MaxTokenBytes = 100 })
 	c, err := m.Verify(ctx, f.token("us-east-1_A", "u"))
 	requireRejected(t, cognito.ErrTooLarge, c, err)
+}
+
+// pausingClock is a pool's clock that, once armed, stops each caller until
+// the test lets it go: a test can act between two steps of a Verify.
+type pausingClock struct {
+	armed  atomic.Bool
+	called chan struct{}
+	resume chan struct{}
+}
+
+func newPausingClock() *pausingClock {
+	return &pausingClock{called: make(chan struct{}), resume: make(chan struct{})}
+}
+
+func (c *pausingClock) Now() time.Time {
+	if c.armed.Load() {
+		c.called <- struct{}{}
+		<-c.resume
+	}
+	return fixedNow
+}
+
+// M-03: a pool removed after its Verify found the key and checked the
+// signature, before the Verify returned: the token is rejected as for an
+// unknown issuer, so no Verify returns a removed pool's claims after
+// Remove returned.
+func TestMultiVerifierRemoveWhileDeciding(t *testing.T) {
+	f := newFakeCognito(t)
+	m := newMulti(t, f)
+	a := "us-east-1_PoolA"
+	clk := newPausingClock()
+	cfg := f.config(a)
+	cfg.Now = clk.Now
+	cfg.TokenCacheSize = -1
+	require.NoError(t, m.Add(cfg))
+	require.NoError(t, m.Warm(ctx))
+	clk.armed.Store(true)
+	done := make(chan error, 1)
+	go func() { _, err := m.Verify(ctx, f.token(a, "ann")); done <- err }()
+	<-clk.called // the key lookup
+	clk.resume <- struct{}{}
+	<-clk.called // the claims, after the signature
+	require.True(t, m.Remove(issuerOf(a)))
+	clk.armed.Store(false)
+	clk.resume <- struct{}{}
+	requireRejected(t, cognito.ErrIssuer, nil, <-done)
 }

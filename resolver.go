@@ -146,10 +146,7 @@ func (m *MultiVerifier) resolve(ctx context.Context, issuer string, l *lookup) {
 	defer m.mu.Unlock()
 	defer close(l.done)
 	if l.stale {
-		if r.p != nil {
-			m.closePool(r.p) // never stored, never used
-		}
-		return
+		return // r is dropped: it was never stored, nobody uses it
 	}
 	delete(m.lookups, issuer)
 	l.r = r
@@ -162,7 +159,7 @@ func (m *MultiVerifier) resolve(ctx context.Context, issuer string, l *lookup) {
 		for _, vr := range victim.p.routes {
 			m.routes.Delete(vr.issuer)
 		}
-		m.closePool(victim.p)
+		m.retire(victim.p)
 	}
 }
 
@@ -204,7 +201,7 @@ func (m *MultiVerifier) callResolver(ctx context.Context, issuer string) (cfg Co
 func (m *MultiVerifier) putNegative(r *route) {
 	if old := m.load(r.issuer); old != nil && old.p != nil {
 		m.resolved.remove(old)
-		m.closePool(old.p)
+		m.retire(old.p)
 	}
 	m.routes.Store(r.issuer, r)
 	if len(m.notFound) < m.resolved.max {
