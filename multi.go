@@ -16,7 +16,7 @@ import (
 
 // DefaultMaxKeySets is how many fetched key sets a [MultiVerifier] holds
 // when MultiConfig.MaxKeySets is zero. A Cognito key set (two RSA-2048
-// keys) takes about 3 KiB.
+// keys) takes about 1.3 KiB.
 const DefaultMaxKeySets = 1000
 
 // maxRouteAttempts bounds how often one Verify looks for its pool again

@@ -20,8 +20,8 @@ import (
 // fakeCognito answers key-set requests for any user pool on Cognito's
 // hosts (https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json)
 // without a network, so that tests can run thousands of pools. Every pool
-// publishes the same key under its own kid ("kid-" + pool ID), so a token
-// of one pool never finds its kid in another's set. Requests can be
+// publishes the same key under kids of its own ("kid-" + pool ID), so a
+// token of one pool never finds its kid in another's set. Requests can be
 // counted, held and failed per pool. It is safe for concurrent use.
 type fakeCognito struct {
 	key *rsa.PrivateKey
@@ -97,11 +97,14 @@ func (f *fakeCognito) header(poolID string) []byte {
 	return []byte(`{"kid":"kid-` + poolID + `","alg":"RS256"}`)
 }
 
+// jwks is poolID's key set: like Cognito's, two RSA-2048 keys (the one
+// that signs the tests' tokens, and one standing in for the ID token key).
 func (f *fakeCognito) jwks(poolID string) []byte {
-	pub := f.key.PublicKey
-	e := base64.RawURLEncoding.EncodeToString([]byte{1, 0, 1})
-	n := base64.RawURLEncoding.EncodeToString(pub.N.Bytes())
-	return []byte(`{"keys":[{"kty":"RSA","alg":"RS256","use":"sig","kid":"kid-` + poolID + `","e":"` + e + `","n":"` + n + `"}]}`)
+	n := base64.RawURLEncoding.EncodeToString(f.key.N.Bytes())
+	key := func(kid string) string {
+		return `{"kty":"RSA","alg":"RS256","use":"sig","kid":"` + kid + `","e":"AQAB","n":"` + n + `"}`
+	}
+	return []byte(`{"keys":[` + key("kid-"+poolID) + `,` + key("kid-"+poolID+"-id") + `]}`)
 }
 
 // count returns the key-set requests for poolID.

@@ -392,3 +392,25 @@ func TestResolverAnswersBounded(t *testing.T) {
 	require.NoError(t, err, "evicted, resolved again")
 	assert.Equal(t, 2, tt.count(issuerOf(ids[0])))
 }
+
+// Behind the middleware: a tenant's token is served, an unknown issuer is
+// 401, and a failing tenant table is 500, never 401 (M-02).
+func TestResolverMiddleware(t *testing.T) {
+	f := newFakeCognito(t)
+	acme := "us-east-1_Acme"
+	tt := newTenantTable(f, acme)
+	h := newResolving(t, tt).Middleware(whoami)
+	bearer := func(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
+
+	res := serve(h, "GET", "/", bearer(f.token(acme, "ann"))...)
+	assert.Equal(t, 200, res.status)
+	assert.Equal(t, "sub-"+acme+"-ann", res.body)
+	res = serve(h, "GET", "/", bearer(f.token("us-east-1_Stranger", "x"))...)
+	assert.Equal(t, 401, res.status)
+
+	tt.mu.Lock()
+	tt.err = errors.New("table unreachable")
+	tt.mu.Unlock()
+	res = serve(h, "GET", "/", bearer(f.token("us-east-1_Newco", "x"))...)
+	assert.Equal(t, 500, res.status)
+}
