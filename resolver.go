@@ -61,7 +61,8 @@ const (
 //
 // The resolver is called for every distinct unknown issuer a token names,
 // so it should answer from an index, and refuse quickly what cannot be one
-// of the service's tenants.
+// of the service's tenants. Calls for different issuers run concurrently:
+// it must be safe for concurrent use.
 type Resolver func(ctx context.Context, issuer string) (cfg Config, found bool, err error)
 
 // errChanged says that a resolver call went stale: the issuer was added,
