@@ -203,6 +203,35 @@ type jwksCache struct {
 	lastErr  error         // result of the last finished fetch
 	missWait time.Duration // wait after lastEnd before an unknown kid may fetch; 0: firstMissWait
 	cause    fetchCause    // of the running fetch
+
+	// For a MultiVerifier (multi.go). closed: the pool was removed, and
+	// nothing fetches or stores keys any more; checked under mu where a
+	// fetch stores its set, so that a fetch running during the removal
+	// cannot bring the keys back. onStore, when set, is called after each
+	// set a fetch stores (not under mu), to bound how many pools hold keys.
+	closed  bool
+	onStore func()
+}
+
+// errRemoved is the cause a closed key cache gives.
+var errRemoved = errors.New("the user pool was removed")
+
+// close drops the keys for good: no fetch starts or stores after it.
+func (c *jwksCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	c.set.Store(nil)
+}
+
+// evict drops fetched keys to save memory; the next lookup fetches them
+// again as on a cold start.
+func (c *jwksCache) evict() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.fixed {
+		c.set.Store(nil)
+	}
 }
 
 // failureBackoff is how long nothing fetches after a failed fetch;
@@ -312,6 +341,9 @@ func (c *jwksCache) notFound(s *keySet, kid string) error {
 func (c *jwksCache) lastError() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed {
+		return &KeysError{URL: c.url, Err: errRemoved}
+	}
 	return c.lastErr
 }
 
@@ -323,6 +355,9 @@ func (c *jwksCache) lastError() error {
 func (c *jwksCache) startFetch(cause fetchCause) <-chan singleflight.Result {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
 	now := c.now()
 	if cause == causeNoKeys && c.usable(now) != nil {
 		cause = causeMissing // a fetch that just finished brought keys
@@ -402,8 +437,17 @@ func (c *jwksCache) fetch() (_ any, err error) {
 		return nil, &KeysError{URL: c.url, Err: err}
 	}
 	s.fetched = c.now()
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, &KeysError{URL: c.url, Err: errRemoved}
+	}
 	grew = s.hasNewKid(c.set.Load())
 	c.set.Store(s) // replaced whole, and only by a valid set
+	c.mu.Unlock()
+	if c.onStore != nil {
+		c.onStore()
+	}
 	return nil, nil
 }
 
