@@ -44,6 +44,15 @@ var (
 	ErrScope          = errors.New("required scope missing")       // none of Config.Scopes in scope
 	ErrSubject        = errors.New("subject missing")              // sub absent or empty
 	ErrClaim          = errors.New("missing or malformed claim")   // a claim is absent when required or has the wrong JSON type
+
+	// Rejections of the rules a service adds (see the Config field each
+	// names). They wrap ErrInvalidToken like every rejection.
+	ErrResource  = errors.New("resource mismatch")                 // an access token's aud holds none of Config.Resources
+	ErrPrincipal = errors.New("principal mismatch")                // a machine token where Config.Principal wants users, or the reverse
+	ErrAuthAge   = errors.New("authentication too old")            // auth_time missing, or older than Config.MaxAuthAge
+	ErrACR       = errors.New("authentication level not accepted") // acr missing, or not one of Config.ACRValues
+	ErrClaimRule = errors.New("claim rule not met")                // a claim fails one of Config.ClaimRules
+	ErrCheck     = errors.New("claims check failed")               // Config.Check returned an error (reachable with errors.Is/As)
 )
 
 // TokenError is the error returned when a token is rejected. Reason is one of
@@ -51,9 +60,12 @@ var (
 // and never contains the token itself.
 //
 // errors.Is(err, ErrInvalidToken) and errors.Is(err, err.Reason) both hold.
+// For [ErrCheck], the error Config.Check returned is reachable too.
 type TokenError struct {
 	Reason error
 	Detail string
+
+	cause error // Config.Check's error, for ErrCheck
 }
 
 func (e *TokenError) Error() string {
@@ -63,8 +75,14 @@ func (e *TokenError) Error() string {
 	return "cognito: invalid token: " + e.Reason.Error() + ": " + e.Detail
 }
 
-// Unwrap returns ErrInvalidToken and the reason, for [errors.Is].
-func (e *TokenError) Unwrap() []error { return []error{ErrInvalidToken, e.Reason} }
+// Unwrap returns ErrInvalidToken, the reason and, for [ErrCheck], the
+// check's own error, for [errors.Is] and [errors.As].
+func (e *TokenError) Unwrap() []error {
+	if e.cause != nil {
+		return []error{ErrInvalidToken, e.Reason, e.cause}
+	}
+	return []error{ErrInvalidToken, e.Reason}
+}
 
 func reject(reason error, format string, args ...any) error {
 	if len(args) == 0 {
