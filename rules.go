@@ -120,15 +120,17 @@ func (r ClaimRule) validate() error {
 	return nil
 }
 
-// checkResource checks an access token's aud against Resources.
+// checkResource checks an access token's aud (an empty range when
+// absent) against Resources.
 func (v *Verifier) checkResource(sc *scanned) error {
-	if sc.has&cAud == 0 || sc.audTo == sc.audFrom {
+	aud := sc.arena[sc.audFrom:sc.audTo]
+	switch {
+	case anyOf(v.resources, aud):
+		return nil
+	case len(aud) == 0:
 		return reject(ErrResource, "aud is missing: the token is bound to no resource, want one of %q", v.resources)
 	}
-	if aud := sc.arena[sc.audFrom:sc.audTo]; !anyOf(v.resources, aud) {
-		return reject(ErrResource, "aud %q holds none of %q", aud, v.resources)
-	}
-	return nil
+	return reject(ErrResource, "aud %q holds none of %q", aud, v.resources)
 }
 
 // checkRules applies the rules that follow the built-in checks to the
@@ -169,14 +171,16 @@ func (v *Verifier) checkAuthAge(c *Claims, now time.Time) error {
 // authTooOld says why a sign-in at authTime (zero: unknown) is older than
 // max at now, or "". A future auth_time is a clock difference and counts
 // as fresh: Cognito signed it, and iat bounds the token's own clock.
+// An absent auth_time (the zero time) is older than any max.
 func authTooOld(authTime, now time.Time, max time.Duration) string {
-	if authTime.IsZero() {
+	age := now.Sub(authTime)
+	switch {
+	case age <= max:
+		return ""
+	case authTime.IsZero():
 		return "auth_time is missing"
 	}
-	if age := now.Sub(authTime); age > max {
-		return fmt.Sprintf("signed in at %s, %v ago, more than %v", authTime.UTC().Format(time.RFC3339), age.Round(time.Second), max)
-	}
-	return ""
+	return fmt.Sprintf("signed in at %s, %v ago, more than %v", authTime.UTC().Format(time.RFC3339), age.Round(time.Second), max)
 }
 
 // clockedVerifier is a TokenVerifier whose clock a route rule on
@@ -194,15 +198,16 @@ func (m *MultiVerifier) clock(c *Claims) time.Time {
 	return time.Now()
 }
 
-// acrMismatch says why acr is not one of want, or "".
+// acrMismatch says why acr ("": absent) is not one of want (never
+// empty strings), or "".
 func acrMismatch(acr string, want []string) string {
 	switch {
+	case slices.Contains(want, acr):
+		return ""
 	case acr == "":
 		return fmt.Sprintf("acr is missing, want one of %q", want)
-	case !slices.Contains(want, acr):
-		return fmt.Sprintf("acr %q is not one of %q", truncate(acr), want)
 	}
-	return ""
+	return fmt.Sprintf("acr %q is not one of %q", truncate(acr), want)
 }
 
 // runCheck calls Config.Check on c. Its error is a rejection, unless it
@@ -312,8 +317,31 @@ func (d *scanner) claimValue() (claimValue, error) {
 	return claimValue{kind: 'x'}, d.skip(1)
 }
 
+// meets reports whether the claim's value v meets the rule. Values are
+// never empty, so an absent claim or another JSON type (s and list
+// empty) never meets one.
+func (r *ClaimRule) meets(v *claimValue) bool {
+	switch r.Format {
+	case SingleString:
+		return v.kind == 's' && slices.Contains(r.Values, v.s)
+	case StringArray:
+		return v.kind == 'a' && anyOf(r.Values, v.list)
+	}
+	for rest := v.s; v.kind == 's' && rest != ""; {
+		var f string
+		f, rest, _ = strings.Cut(rest, " ")
+		if f != "" && slices.Contains(r.Values, f) {
+			return true
+		}
+	}
+	return false
+}
+
 // fails says why the claim's value v breaks the rule, or "".
 func (r *ClaimRule) fails(v *claimValue) string {
+	if r.meets(v) {
+		return ""
+	}
 	want := "a string"
 	if r.Format == StringArray {
 		want = "an array of strings"
@@ -321,25 +349,10 @@ func (r *ClaimRule) fails(v *claimValue) string {
 	switch {
 	case v.kind == 0:
 		return fmt.Sprintf("claim %q is missing, want %s holding one of %q", truncate(r.Name), want, r.Values)
-	case r.Format == StringArray && v.kind != 'a', r.Format != StringArray && v.kind != 's':
+	case (r.Format == StringArray) != (v.kind == 'a') || v.kind == 'x':
 		return fmt.Sprintf("claim %q is not %s", truncate(r.Name), want)
 	case r.Format == SingleString:
-		if !slices.Contains(r.Values, v.s) {
-			return fmt.Sprintf("claim %q is %q, not one of %q", truncate(r.Name), truncate(v.s), r.Values)
-		}
-	case r.Format == StringArray:
-		if !anyOf(r.Values, v.list) {
-			return fmt.Sprintf("claim %q holds none of %q", truncate(r.Name), r.Values)
-		}
-	default:
-		for rest := v.s; rest != ""; {
-			var f string
-			f, rest, _ = strings.Cut(rest, " ")
-			if f != "" && slices.Contains(r.Values, f) {
-				return ""
-			}
-		}
-		return fmt.Sprintf("claim %q holds none of %q", truncate(r.Name), r.Values)
+		return fmt.Sprintf("claim %q is %q, not one of %q", truncate(r.Name), truncate(v.s), r.Values)
 	}
-	return ""
+	return fmt.Sprintf("claim %q holds none of %q", truncate(r.Name), r.Values)
 }

@@ -124,3 +124,23 @@ func TestACRValues(t *testing.T) {
 		})
 	}
 }
+
+// C-03 for amr: what a caller does to the AMR it got changes no later
+// answer (the cache keeps its own copy).
+func TestAMRCopied(t *testing.T) {
+	pool := newPool(t)
+	v := newVerifier(t, pool)
+	token := pool.AccessToken(cognitotest.WithAMR("pwd", "mfa"), cognitotest.WithGroups("users"))
+	c, err := v.Verify(ctx, token)
+	require.NoError(t, err)
+	c.AMR[0] = "changed"
+	_ = append(c.Groups, "admin")
+	again, err := v.Verify(ctx, token)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), cognito.CacheHits(v))
+	assert.Equal(t, []string{"pwd", "mfa"}, again.AMR)
+	again.AMR[1] = "changed"
+	third, err := v.Verify(ctx, token)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"pwd", "mfa"}, third.AMR)
+}
