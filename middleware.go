@@ -97,8 +97,9 @@ func RequirePrincipal(p Principal) MiddlewareOption {
 // rule must hold. A failure answers 401 with error
 // "insufficient_user_authentication" and acr_values, the step-up challenge
 // of RFC 9470, so that the client signs the user in again with one of
-// those levels. An empty value, one with a space, quote or backslash (it
-// could not be sent in acr_values), or no value panics when the
+// those levels. An empty value, one with a space, quote, backslash or
+// control character (none of which a Cognito level name may hold, and
+// which could not be sent in acr_values), or no value panics when the
 // middleware is built.
 func RequireACR(values ...string) MiddlewareOption {
 	rule := slices.Clone(values)

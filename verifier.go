@@ -101,9 +101,11 @@ type Config struct {
 	// token.
 	MaxAuthAge time.Duration
 	// ACRValues, when not empty, requires the token's acr to be one of them
-	// (exact match; Cognito's default levels are urn:cognito:loa:1 to 4,
-	// renamed per pool by its AcrConfiguration). AWS documents acr in ID
-	// tokens; whether access tokens carry it is not stated.
+	// (exact match, no ordering: list every level you accept). Cognito
+	// reports four levels under default names such as urn:cognito:loa:3,
+	// which a pool may rename (AcrConfiguration, Level1 to Level4). AWS
+	// documents acr in ID tokens; whether access tokens carry it is not
+	// stated.
 	ACRValues []string
 
 	// ClaimRules are declarative rules on other claims (custom:tenant,
