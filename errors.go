@@ -60,12 +60,11 @@ var (
 // and never contains the token itself.
 //
 // errors.Is(err, ErrInvalidToken) and errors.Is(err, err.Reason) both hold.
-// For [ErrCheck], the error Config.Check returned is reachable too.
+// For [ErrCheck], the error Config.Check returned is reachable from the
+// returned error too.
 type TokenError struct {
 	Reason error
 	Detail string
-
-	cause error // Config.Check's error, for ErrCheck
 }
 
 func (e *TokenError) Error() string {
@@ -75,14 +74,18 @@ func (e *TokenError) Error() string {
 	return "cognito: invalid token: " + e.Reason.Error() + ": " + e.Detail
 }
 
-// Unwrap returns ErrInvalidToken, the reason and, for [ErrCheck], the
-// check's own error, for [errors.Is] and [errors.As].
-func (e *TokenError) Unwrap() []error {
-	if e.cause != nil {
-		return []error{ErrInvalidToken, e.Reason, e.cause}
-	}
-	return []error{ErrInvalidToken, e.Reason}
+// Unwrap returns ErrInvalidToken and the reason, for [errors.Is].
+func (e *TokenError) Unwrap() []error { return []error{ErrInvalidToken, e.Reason} }
+
+// checkError is the rejection by Config.Check: a TokenError (ErrCheck)
+// with the check's own error in its chain, kept out of TokenError so that
+// every other rejection stays as small as before.
+type checkError struct {
+	TokenError
+	cause error
 }
+
+func (e *checkError) Unwrap() []error { return []error{&e.TokenError, e.cause} }
 
 func reject(reason error, format string, args ...any) error {
 	if len(args) == 0 {

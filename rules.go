@@ -168,10 +168,9 @@ func (v *Verifier) checkAuthAge(c *Claims, now time.Time) error {
 	return nil
 }
 
-// authTooOld says why a sign-in at authTime (zero: unknown) is older than
-// max at now, or "". A future auth_time is a clock difference and counts
-// as fresh: Cognito signed it, and iat bounds the token's own clock.
-// An absent auth_time (the zero time) is older than any max.
+// authTooOld says why a sign-in at authTime is older than max at now, or
+// "". An absent auth_time (the zero time) is older than any max. A future
+// auth_time is a clock difference and counts as fresh: Cognito signed it.
 func authTooOld(authTime, now time.Time, max time.Duration) string {
 	age := now.Sub(authTime)
 	switch {
@@ -220,7 +219,7 @@ func (v *Verifier) runCheck(ctx context.Context, c *Claims) error {
 	case errors.Is(err, ErrKeysUnavailable), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("cognito: claims check could not decide: %w", err)
 	}
-	return &TokenError{Reason: ErrCheck, Detail: err.Error(), cause: err}
+	return &checkError{TokenError{Reason: ErrCheck, Detail: err.Error()}, err}
 }
 
 // claimValue is a claim as a rule sees it.

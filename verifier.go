@@ -152,12 +152,12 @@ type Config struct {
 	// keeps the original issuer, tokens whose iss names a replica region:
 	// https://cognito-idp.{replica}.amazonaws.com/{UserPoolID}, each with
 	// its own key set, fetched lazily (so listing a region costs nothing
-	// until such a token arrives). Replicas issued such tokens until mid-2026;
-	// since then they issue the primary region's iss (reported in
-	// aws-jwt-verify issue 282), which needs no option. Keep it only while tokens from the
-	// earlier behaviour may still be in use, or prefer UpdatedIssuer. The
-	// updated form is never derived for a replica: it always names the
-	// primary region. Commercial (aws) pools only.
+	// until such a token arrives). Replicas issued such tokens until
+	// mid-2026; since then they issue the primary region's iss (reported in
+	// aws-jwt-verify issue 282), which needs no option. Keep it only while
+	// tokens of the earlier behaviour may still be in use, or prefer
+	// UpdatedIssuer. The updated form is never derived for a replica: it
+	// always names the primary region. Commercial (aws) pools only.
 	ReplicaRegions []string
 
 	// Issuer overrides the derived issuer, for local emulators and tests.
@@ -520,6 +520,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 				// The answers that change with time or with the service's
 				// own data: the sign-in's age and Config.Check.
 				if err := v.checkAuthAge(&e.claims, now); err != nil {
+					v.cache.remove(&digest, e) // too old now, too old for good
 					return nil, err
 				}
 				c := e.claims.clone()
