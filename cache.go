@@ -30,8 +30,11 @@ const cacheShards = 16
 //   - The entry keeps its own copy of the claims, which is never handed
 //     out: each hit returns a new copy, so nothing a caller does to the
 //     Claims it got changes a later decision.
-//   - Every other rule (issuer, token_use, client, groups, scopes) is fixed
-//     in the Verifier's configuration, so its answer cannot change.
+//   - Config.MaxAuthAge and Config.Check are applied again on every hit:
+//     their answers change with time and with the service's data.
+//   - Every other rule (issuer, token_use, client, groups, scopes,
+//     Resources, Principal, ACRValues, ClaimRules) is fixed in the
+//     Verifier's configuration, so its answer cannot change.
 //   - Rejections are not cached, and nothing about revocation changes (an
 //     offline verifier sees none).
 //   - A hit is faster than a miss, which tells the caller whether this exact

@@ -11,10 +11,14 @@ import (
 // TokenUse is the kind of Cognito token, from its token_use claim.
 type TokenUse string
 
-// The two Cognito token kinds a [Verifier] accepts.
+// The two Cognito token kinds, and Config.TokenUse for both.
 const (
 	AccessToken TokenUse = "access"
 	IDToken     TokenUse = "id"
+	// AnyTokenUse, as Config.TokenUse, accepts access and ID tokens, each
+	// matched on its own client claim (client_id, aud) and reported in
+	// Claims.TokenUse. It is never a token's token_use.
+	AnyTokenUse TokenUse = "any"
 )
 
 // Claims are the verified claims of a Cognito access or ID token. A Claims
@@ -27,14 +31,17 @@ const (
 // any of them keeps the whole payload (1–2 KiB) alive. Clone what you keep
 // long-term, such as a map key: strings.Clone(claims.Subject).
 type Claims struct {
-	Subject  string   // sub: the user's stable ID (a UUID), never empty
-	Username string   // username (access) or cognito:username (ID); empty for client-credentials tokens
+	Subject  string   // sub: the user's stable ID (a UUID), or the app client's ID in a machine token; never empty
+	Username string   // username (access) or cognito:username (ID); empty for machine tokens
 	TokenUse TokenUse // token_use: "access" or "id"
 	ClientID string   // client_id (access) or the matching aud (ID)
 	Issuer   string   // iss
-	Audience []string // aud (ID tokens)
+	Audience []string // aud: the app client (ID tokens), the resource identifiers of a resource-bound access token
 	Groups   []string // cognito:groups
 	Scopes   []string // scope, split on spaces (access tokens)
+
+	ACR string   // acr: the authentication level reached, such as "urn:cognito:loa:2"; empty when absent
+	AMR []string // amr: the authentication methods used, such as ["pwd","otp","mfa"]
 
 	Email         string // email (ID tokens)
 	EmailVerified bool   // email_verified (ID tokens)
@@ -49,7 +56,7 @@ type Claims struct {
 	EventID   string // event_id
 
 	raw   string    // the payload JSON
-	store [8]string // backing store of Audience, Groups and Scopes when they fit
+	store [8]string // backing store of Audience, Groups, Scopes and AMR when they fit
 }
 
 // clone returns a copy of c that shares no writable memory with it.
@@ -65,12 +72,13 @@ func (c *Claims) clone() *Claims {
 func (c *Claims) copyTo(out *Claims) {
 	*out = *c
 	arena := out.store[:0]
-	if n := len(c.Audience) + len(c.Groups) + len(c.Scopes); n > len(out.store) {
+	if n := len(c.Audience) + len(c.Groups) + len(c.Scopes) + len(c.AMR); n > len(out.store) {
 		arena = make([]string, 0, n)
 	}
 	out.Audience, arena = appendList(arena, c.Audience)
 	out.Groups, arena = appendList(arena, c.Groups)
-	out.Scopes, _ = appendList(arena, c.Scopes)
+	out.Scopes, arena = appendList(arena, c.Scopes)
+	out.AMR, _ = appendList(arena, c.AMR)
 }
 
 // appendList appends list to arena and returns its copy there, capped so
@@ -90,6 +98,18 @@ func (c *Claims) HasGroup(group string) bool { return slices.Contains(c.Groups, 
 
 // HasScope reports whether the token grants scope. The comparison is exact.
 func (c *Claims) HasScope(scope string) bool { return slices.Contains(c.Scopes, scope) }
+
+// IsMachine reports whether the token is a machine-to-machine token: one
+// Cognito issued to an app client itself (the client credentials grant or
+// GetClientToken, which "authorize an application rather than a user"),
+// not to a user. It is exactly: an access token whose sub equals its
+// client_id (non-empty) and that has no username. That is the shape of
+// these tokens in Cognito's access-token documentation (sub and client_id
+// equal, no username, no cognito:groups, only resource-server scopes); a
+// user's sub is a UUID, never an app client ID.
+func (c *Claims) IsMachine() bool {
+	return c.TokenUse == AccessToken && c.ClientID != "" && c.Subject == c.ClientID && c.Username == ""
+}
 
 // Raw returns a copy of the token's payload JSON, with every claim including
 // custom:* attributes.
@@ -162,32 +182,49 @@ func (v *Verifier) applyClaimRules(sc *scanned, c *Claims, issuer string, now ti
 			return
 		}
 	}
-	switch {
-	case sc.has&cTokenUse == 0:
-		if fail(reject(ErrTokenUse, "token_use is missing, want %q", v.tokenUse)) {
-			return
+	use := TokenUse(sc.tokenUse)
+	if sc.has&cTokenUse == 0 || !v.accepts(use) {
+		want := string(v.tokenUse)
+		if v.tokenUse == AnyTokenUse {
+			want = `"access" or "id"`
+		} else {
+			want = `"` + want + `"`
 		}
-	case TokenUse(sc.tokenUse) != v.tokenUse:
-		if fail(reject(ErrTokenUse, "got %q, want %q", sc.tokenUse, v.tokenUse)) {
+		err := reject(ErrTokenUse, "got %q, want %s", sc.tokenUse, want)
+		if sc.has&cTokenUse == 0 {
+			err = reject(ErrTokenUse, "token_use is missing, want %s", want)
+		}
+		if fail(err) {
 			return
 		}
 	}
-	clientID, err := v.checkClient(sc)
-	if err != nil && fail(err) {
-		return
+	// The client rule is the token kind's own; with a kind this verifier
+	// does not take (reported above, when collecting every failure), the
+	// configured kind's, if there is one.
+	clientUse := use
+	if !v.accepts(use) {
+		clientUse = v.tokenUse
+	}
+	var clientID string
+	if clientUse != AnyTokenUse {
+		var err error
+		if clientID, err = v.checkClient(sc, clientUse); err != nil && fail(err) {
+			return
+		}
 	}
 	if sc.sub == "" && fail(reject(ErrSubject, "sub is missing or empty")) {
 		return
 	}
 
 	c.Subject = sc.sub
-	c.TokenUse = v.tokenUse
+	c.TokenUse = use
 	c.ClientID = clientID
 	c.Issuer = sc.iss
 	c.Email = sc.email
 	c.EmailVerified = sc.emailVerified
 	c.JTI, c.OriginJTI, c.EventID = sc.jti, sc.originJTI, sc.eventID
-	if v.tokenUse == AccessToken {
+	c.ACR = sc.acr
+	if use == AccessToken {
 		c.Username = sc.username
 	} else {
 		c.Username = sc.cognitoUsername
@@ -217,10 +254,16 @@ func (v *Verifier) applyClaimRules(sc *scanned, c *Claims, issuer string, now ti
 	if sc.has&cScope != 0 && len(sc.arena) > scopesFrom {
 		c.Scopes = sc.arena[scopesFrom:len(sc.arena):len(sc.arena)]
 	}
+	if sc.has&cAMR != 0 {
+		c.AMR = sc.arena[sc.amrFrom:sc.amrTo:sc.amrTo]
+	}
 	if len(v.groups) > 0 && !anyOf(v.groups, c.Groups) && fail(reject(ErrGroup, "token holds none of the groups %q", v.groups)) {
 		return
 	}
 	if len(v.scopes) > 0 && !anyOf(v.scopes, c.Scopes) && fail(reject(ErrScope, "token grants none of the scopes %q", v.scopes)) {
+		return
+	}
+	if err := v.checkRules(c, now); err != nil && fail(err) {
 		return
 	}
 	return
@@ -244,20 +287,35 @@ func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
 	return nil
 }
 
+// accepts reports whether the verifier accepts tokens of kind use.
+func (v *Verifier) accepts(use TokenUse) bool {
+	switch use {
+	case AccessToken, IDToken:
+		return v.tokenUse == use || v.tokenUse == AnyTokenUse
+	}
+	return false
+}
+
 // checkClient checks client_id for access tokens and aud for ID tokens,
 // never falling back from one to the other, and returns the client ID.
-func (v *Verifier) checkClient(sc *scanned) (string, error) {
-	if v.tokenUse == AccessToken {
-		if sc.has&cClientID == 0 {
-			if v.skipClientID {
-				return "", nil
+// An access token's aud is its resource binding, checked against
+// Resources when set.
+func (v *Verifier) checkClient(sc *scanned, use TokenUse) (string, error) {
+	if use == AccessToken {
+		var id string
+		switch {
+		case sc.has&cClientID != 0:
+			if !v.skipClientID && !slices.Contains(v.clientIDs, sc.clientID) {
+				return "", reject(ErrClient, "client_id %q is not one of %q", sc.clientID, v.clientIDs)
 			}
+			id = sc.clientID
+		case !v.skipClientID:
 			return "", reject(ErrClient, "client_id is missing")
 		}
-		if !v.skipClientID && !slices.Contains(v.clientIDs, sc.clientID) {
-			return "", reject(ErrClient, "client_id %q is not one of %q", sc.clientID, v.clientIDs)
+		if len(v.resources) > 0 {
+			return id, v.checkResource(sc)
 		}
-		return sc.clientID, nil
+		return id, nil
 	}
 	aud := sc.arena[sc.audFrom:sc.audTo]
 	if sc.has&cAud == 0 || len(aud) == 0 {

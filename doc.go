@@ -5,8 +5,10 @@
 // A [Verifier] checks a token the way Cognito documents and RFC 8725
 // recommends: a compact JWS signed with RS256 by a key of the configured
 // pool's JWKS, then exp (required), nbf, iat, iss, token_use, the app client
-// (client_id or aud), sub, and any required groups and scopes. Build it once
-// and share it; it caches the pool's keys.
+// (client_id or aud), sub, and any required groups and scopes; then the
+// rules a service adds: resource binding, users or machines, sign-in age
+// and level (acr), claim rules and a check of its own (see [Config]).
+// Build it once and share it; it caches the pool's keys.
 //
 //	v, err := cognito.NewVerifier(cognito.Config{
 //		UserPoolID: "us-east-1_AbC123xyz",

@@ -45,6 +45,15 @@ var (
 	ErrScope          = errors.New("required scope missing")       // none of Config.Scopes in scope
 	ErrSubject        = errors.New("subject missing")              // sub absent or empty
 	ErrClaim          = errors.New("missing or malformed claim")   // a claim is absent when required or has the wrong JSON type
+
+	// Rejections of the rules a service adds (see the Config field each
+	// names). They wrap ErrInvalidToken like every rejection.
+	ErrResource  = errors.New("resource mismatch")                 // an access token's aud holds none of Config.Resources
+	ErrPrincipal = errors.New("principal mismatch")                // a machine token where Config.Principal wants users, or the reverse
+	ErrAuthAge   = errors.New("authentication too old")            // auth_time missing, or older than Config.MaxAuthAge
+	ErrACR       = errors.New("authentication level not accepted") // acr missing, or not one of Config.ACRValues
+	ErrClaimRule = errors.New("claim rule not met")                // a claim fails one of Config.ClaimRules
+	ErrCheck     = errors.New("claims check failed")               // Config.Check returned an error (reachable with errors.Is/As)
 )
 
 // TokenError is the error returned when a token is rejected. Reason is one of
@@ -52,6 +61,8 @@ var (
 // and never contains the token itself.
 //
 // errors.Is(err, ErrInvalidToken) and errors.Is(err, err.Reason) both hold.
+// For [ErrCheck], the error Config.Check returned is reachable from the
+// returned error too.
 type TokenError struct {
 	Reason error
 	Detail string
@@ -66,6 +77,16 @@ func (e *TokenError) Error() string {
 
 // Unwrap returns ErrInvalidToken and the reason, for [errors.Is].
 func (e *TokenError) Unwrap() []error { return []error{ErrInvalidToken, e.Reason} }
+
+// checkError is the rejection by Config.Check: a TokenError (ErrCheck)
+// with the check's own error in its chain, kept out of TokenError so that
+// every other rejection stays as small as before.
+type checkError struct {
+	TokenError
+	cause error
+}
+
+func (e *checkError) Unwrap() []error { return []error{&e.TokenError, e.cause} }
 
 func reject(reason error, format string, args ...any) error {
 	if len(args) == 0 {

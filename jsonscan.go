@@ -38,6 +38,8 @@ const (
 	cJTI
 	cOriginJTI
 	cEventID
+	cACR
+	cAMR
 )
 
 // claimBit returns the bit of a claim the verifier reads, or 0.
@@ -79,6 +81,10 @@ func claimBit(name string) uint32 {
 		return cOriginJTI
 	case "event_id":
 		return cEventID
+	case "acr":
+		return cACR
+	case "amr":
+		return cAMR
 	}
 	return 0
 }
@@ -90,13 +96,14 @@ type scanned struct {
 	has, seen uint32
 
 	sub, iss, tokenUse, clientID, username, cognitoUsername string
-	scope, email, jti, originJTI, eventID                   string
+	scope, email, jti, originJTI, eventID, acr              string
 	emailVerified                                           bool
 	exp, nbf, iat, authTime                                 numericDate
 
 	arena                []string
 	audFrom, audTo       int
 	groupsFrom, groupsTo int
+	amrFrom, amrTo       int
 
 	unknown  [16]string // names of other claims, for duplicate detection
 	nUnknown int
@@ -456,7 +463,7 @@ func (sc *scanned) member(d *scanner, name string) error {
 	switch bit {
 	case cExp, cNbf, cIat, cAuthTime:
 		err = sc.date(d, bit, name)
-	case cAud, cGroups:
+	case cAud, cGroups, cAMR:
 		err = sc.list(d, bit, name)
 	case cEmailVerified:
 		err = sc.flexBool(d)
@@ -508,6 +515,8 @@ func (sc *scanned) string(d *scanner, bit uint32, name string) error {
 		sc.originJTI = s
 	case cEventID:
 		sc.eventID = s
+	case cACR:
+		sc.acr = s
 	}
 	return nil
 }
@@ -541,13 +550,13 @@ func (sc *scanned) date(d *scanner, bit uint32, name string) error {
 	return nil
 }
 
-// list decodes aud (a string or an array of strings) and cognito:groups
-// (an array of strings) into the arena.
+// list decodes aud (a string or an array of strings), cognito:groups and
+// amr (arrays of strings) into the arena.
 func (sc *scanned) list(d *scanner, bit uint32, name string) error {
 	from := len(sc.arena)
 	switch d.peek() {
 	case '"':
-		if bit == cGroups {
+		if bit != cAud {
 			return sc.wrongType(d, name, "an array of strings")
 		}
 		s, err := d.str()
@@ -591,16 +600,19 @@ func (sc *scanned) list(d *scanner, bit uint32, name string) error {
 			return reject(ErrMalformed, "payload: %v", errSyntax)
 		}
 	default:
-		if bit == cGroups {
+		if bit != cAud {
 			return sc.wrongType(d, name, "an array of strings")
 		}
 		return sc.wrongType(d, name, "a string or an array of strings")
 	}
 	sc.has |= bit
-	if bit == cAud {
+	switch bit {
+	case cAud:
 		sc.audFrom, sc.audTo = from, len(sc.arena)
-	} else {
+	case cGroups:
 		sc.groupsFrom, sc.groupsTo = from, len(sc.arena)
+	default:
+		sc.amrFrom, sc.amrTo = from, len(sc.arena)
 	}
 	return nil
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
+	"unicode"
 )
 
 // TokenVerifier verifies a token and returns its claims. [*Verifier]
@@ -53,6 +57,81 @@ func RequireScopes(scopes ...string) MiddlewareOption {
 	}
 }
 
+// RequireTokenUse adds a rule: the token must be of kind use (AccessToken
+// or IDToken), or the route answers 401 invalid_token, as a verifier
+// configured for the other kind would. It is for a verifier that accepts
+// both (Config.TokenUse AnyTokenUse). Any other value panics when the
+// middleware is built.
+func RequireTokenUse(use TokenUse) MiddlewareOption {
+	return func(m *middleware) {
+		if use != AccessToken && use != IDToken {
+			panic(fmt.Sprintf("cognito: RequireTokenUse needs AccessToken or IDToken, not %q", use))
+		}
+		if m.tokenUse != "" && m.tokenUse != use {
+			panic("cognito: RequireTokenUse given both kinds: no token could pass")
+		}
+		m.tokenUse = use
+	}
+}
+
+// RequirePrincipal adds a rule: the token must be issued to a user
+// (UserPrincipal: a route for people refuses machine-to-machine tokens) or
+// be a machine-to-machine token (MachinePrincipal), see
+// [Claims.IsMachine]; or the route answers 403 insufficient_scope.
+// AnyPrincipal, an unknown value, or both kinds on one route panic when
+// the middleware is built.
+func RequirePrincipal(p Principal) MiddlewareOption {
+	return func(m *middleware) {
+		if p != UserPrincipal && p != MachinePrincipal {
+			panic(fmt.Sprintf("cognito: RequirePrincipal needs UserPrincipal or MachinePrincipal, not %d", p))
+		}
+		if m.principal != AnyPrincipal && m.principal != p {
+			panic("cognito: RequirePrincipal given both kinds: no token could pass")
+		}
+		m.principal = p
+	}
+}
+
+// RequireACR adds a rule: the token's acr must be one of values (exact
+// match, such as "urn:cognito:loa:3"). Each call is one rule and every
+// rule must hold. A failure answers 401 with error
+// "insufficient_user_authentication" and acr_values, the step-up challenge
+// of RFC 9470, so that the client signs the user in again with one of
+// those levels. An empty value, one with a space, quote, backslash or
+// control character (none of which a Cognito level name may hold, and
+// which could not be sent in acr_values), or no value panics when the
+// middleware is built.
+func RequireACR(values ...string) MiddlewareOption {
+	rule := slices.Clone(values)
+	return func(m *middleware) {
+		m.mustRule("RequireACR", rule)
+		for _, v := range rule {
+			if strings.ContainsAny(v, " \"\\") || strings.ContainsFunc(v, unicode.IsControl) {
+				panic(fmt.Sprintf("cognito: RequireACR value %q cannot be sent in acr_values", v))
+			}
+		}
+		m.acr = append(m.acr, rule)
+	}
+}
+
+// RequireAuthAge adds a rule: the user must have signed in (auth_time, kept
+// by Cognito across refreshes) at most d before the token was verified,
+// measured with the verifier's clock (Config.Now of the token's pool) when
+// the verifier is a *Verifier or *MultiVerifier, else time.Now. A token without auth_time fails. A
+// failure answers 401 with error "insufficient_user_authentication" and
+// max_age, the step-up challenge of RFC 9470. With several calls the
+// shortest wins. A d under one second panics when the middleware is built.
+func RequireAuthAge(d time.Duration) MiddlewareOption {
+	return func(m *middleware) {
+		if d < time.Second {
+			panic(fmt.Sprintf("cognito: RequireAuthAge(%v): at least a second", d))
+		}
+		if m.maxAuthAge == 0 || d < m.maxAuthAge {
+			m.maxAuthAge = d
+		}
+	}
+}
+
 // WithLogger logs each refusal with its reason: rejected tokens and bad
 // requests at Info, verifier failures at Error. Tokens are never logged.
 func WithLogger(l *slog.Logger) MiddlewareOption { return func(m *middleware) { m.log = l } }
@@ -83,6 +162,12 @@ type middleware struct {
 	header   string // "": Authorization
 	optional bool
 	log      *slog.Logger
+
+	// Rules on the token's kind, principal and sign-in.
+	acr        [][]string    // each an any-of rule; all must hold
+	tokenUse   TokenUse      // "": either kind
+	principal  Principal     // AnyPrincipal: either
+	maxAuthAge time.Duration // 0: no rule
 }
 
 func (m *middleware) mustRule(option string, rule []string) {
@@ -104,7 +189,13 @@ func (m *middleware) mustRule(option string, rule []string) {
 //
 //   - no token: 401 and WWW-Authenticate: Bearer
 //   - a rejected token: 401 and error="invalid_token"
-//   - a missing group or scope: 403 and error="insufficient_scope"
+//   - a missing group or scope, a machine token on a route for users (or
+//     the reverse), a failed Config.ClaimRules rule: 403 and
+//     error="insufficient_scope"
+//   - a sign-in too old or at an unaccepted level (Config.MaxAuthAge and
+//     ACRValues, [RequireAuthAge], [RequireACR]): 401 and
+//     error="insufficient_user_authentication", RFC 9470's step-up
+//     challenge (with max_age or acr_values for a route's rule)
 //   - two token headers, or a token in the query string: 400 invalid_request
 //   - the verifier could not decide (keys unavailable): 500, never 401, never next
 //
@@ -189,8 +280,12 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Checked first: an error that could mean "unsure" is never a 401.
 		m.refuse(w, r, http.StatusInternalServerError, "server_error", "the token could not be verified", err)
 		return
-	case errors.Is(err, ErrGroup), errors.Is(err, ErrScope):
+	case errors.Is(err, ErrGroup), errors.Is(err, ErrScope), errors.Is(err, ErrPrincipal), errors.Is(err, ErrClaimRule):
 		m.refuse(w, r, http.StatusForbidden, "insufficient_scope", describe(err), err)
+		return
+	case errors.Is(err, ErrAuthAge), errors.Is(err, ErrACR):
+		// RFC 9470: a valid token whose sign-in is too old or too weak.
+		m.refuse(w, r, http.StatusUnauthorized, "insufficient_user_authentication", describe(err), err)
 		return
 	case errors.Is(err, ErrInvalidToken):
 		m.refuse(w, r, http.StatusUnauthorized, "invalid_token", describe(err), err)
@@ -247,8 +342,36 @@ func (m *middleware) token(w http.ResponseWriter, r *http.Request) (string, bool
 }
 
 // authorize applies the route's rules to c, refusing the request when one
-// fails.
+// fails. Each answers as the verifier-level rule of the same kind does.
 func (m *middleware) authorize(w http.ResponseWriter, r *http.Request, c *Claims) bool {
+	if m.tokenUse != "" && c.TokenUse != m.tokenUse {
+		m.refuse(w, r, http.StatusUnauthorized, "invalid_token", ErrTokenUse.Error(), nil)
+		return false
+	}
+	switch {
+	case m.principal == UserPrincipal && c.IsMachine():
+		m.refuse(w, r, http.StatusForbidden, "insufficient_scope", "a machine-to-machine token is not accepted here", nil)
+		return false
+	case m.principal == MachinePrincipal && !c.IsMachine():
+		m.refuse(w, r, http.StatusForbidden, "insufficient_scope", "only machine-to-machine tokens are accepted here", nil)
+		return false
+	}
+	if m.maxAuthAge > 0 {
+		now := time.Now()
+		if cv, ok := m.v.(clockedVerifier); ok {
+			now = cv.clock(c)
+		}
+		if msg := authTooOld(c.AuthTime, now, m.maxAuthAge); msg != "" {
+			m.stepUp(w, r, ErrAuthAge, `max_age="`+strconv.FormatInt(int64(m.maxAuthAge/time.Second), 10)+`"`, msg)
+			return false
+		}
+	}
+	for _, rule := range m.acr {
+		if msg := acrMismatch(c.ACR, rule); msg != "" {
+			m.stepUp(w, r, ErrACR, `acr_values="`+strings.Join(rule, " ")+`"`, msg)
+			return false
+		}
+	}
 	for _, rule := range m.groups {
 		if !anyOf(rule, c.Groups) {
 			m.refuse(w, r, http.StatusForbidden, "insufficient_scope", "the token holds none of the required groups", nil)
@@ -294,13 +417,30 @@ func describe(err error) string {
 	return "invalid token"
 }
 
+// stepUp refuses a request whose token fails a route's authentication
+// rule with RFC 9470's challenge: 401 insufficient_user_authentication
+// with the parameter (acr_values or max_age) that says what would pass.
+func (m *middleware) stepUp(w http.ResponseWriter, r *http.Request, reason error, param, detail string) {
+	m.refuseWith(w, r, http.StatusUnauthorized, "insufficient_user_authentication", reason.Error(), param, reject(reason, "%s", detail))
+}
+
 func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, status int, code, description string, err error) {
+	m.refuseWith(w, r, status, code, description, "", err)
+}
+
+// refuseWith is refuse with extra auth-params (already quoted) in the
+// challenge.
+func (m *middleware) refuseWith(w http.ResponseWriter, r *http.Request, status int, code, description, params string, err error) {
 	h := w.Header()
 	switch {
 	case status == http.StatusUnauthorized && code == "":
 		h.Set("WWW-Authenticate", "Bearer")
 	case status == http.StatusUnauthorized, status == http.StatusForbidden, status == http.StatusBadRequest:
-		h.Set("WWW-Authenticate", `Bearer error="`+code+`", error_description="`+description+`"`)
+		challenge := `Bearer error="` + code + `", error_description="` + description + `"`
+		if params != "" {
+			challenge += ", " + params
+		}
+		h.Set("WWW-Authenticate", challenge)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")

@@ -125,7 +125,7 @@ type pool struct {
 	routes  []*route    // the issuers it is found under
 	retired atomic.Bool // out of the table: replaced, removed or evicted
 	removed atomic.Bool // by Remove, which also closes its key caches
-	noCache bool
+	noCache bool        // TokenCacheSize < 0, or a Config.Check (which sees, and may change, the claims the cache would keep)
 }
 
 // route is what the table holds for an issuer: a pool and its key cache
@@ -228,7 +228,7 @@ func NewMultiVerifierWith(mc MultiConfig) (*MultiVerifier, error) {
 // with m's HTTP client when cfg has none and without a token cache of its
 // own (m's serves every pool, so an idle pool costs no cache).
 func (m *MultiVerifier) newPool(cfg Config) (*pool, error) {
-	p := &pool{noCache: cfg.TokenCacheSize < 0}
+	p := &pool{noCache: cfg.TokenCacheSize < 0 || cfg.Check != nil}
 	if cfg.TokenCacheSize <= 1_000_000 { // larger is NewVerifier's error
 		cfg.TokenCacheSize = -1
 	}
@@ -458,7 +458,7 @@ func (m *MultiVerifier) Verify(ctx context.Context, token string) (*Claims, erro
 	if m.cache != nil {
 		digest = sha256.Sum256(bytesOf(token[:p]))
 		if e := m.cache.get(&digest, token[p+1:]); e != nil {
-			if c, ok, err := m.fromCache(&digest, e); ok {
+			if c, ok, err := m.fromCache(ctx, &digest, e); ok {
 				return c, err
 			}
 		}
@@ -507,23 +507,16 @@ func (m *MultiVerifier) Verify(ctx context.Context, token string) (*Claims, erro
 // Verifier's own cache, and only while the key cache that verified the
 // token is the one its issuer's route holds now: a pool replaced, removed
 // or evicted since makes the entry a miss. ok is false for a miss.
-func (m *MultiVerifier) fromCache(digest *[32]byte, e *cacheEntry) (_ *Claims, ok bool, _ error) {
+func (m *MultiVerifier) fromCache(ctx context.Context, digest *[32]byte, e *cacheEntry) (_ *Claims, ok bool, _ error) {
 	r := m.load(e.claims.Issuer)
 	if r == nil || r.keys != e.keys || (!r.until.IsZero() && !m.now().Before(r.until)) {
 		return nil, false, nil
 	}
-	v := r.p.v
-	now := v.now()
-	if !e.keys.serves(e.set, now) {
-		return nil, false, nil
+	c, ok, err := r.p.v.answerHit(ctx, m.cache, digest, e, r.p.v.now())
+	if ok && err == nil {
+		r.used()
 	}
-	if err := v.checkTimes(&e.claims, now); err != nil {
-		m.cache.remove(digest, e)
-		return nil, true, err
-	}
-	r.used()
-	m.cache.served(digest)
-	return e.claims.clone(), true, nil
+	return c, ok, err
 }
 
 // Warm fetches the keys of the registered pools that have none cached (the

@@ -81,8 +81,7 @@ func TestIssuerForms(t *testing.T) {
 	assert.Equal(t, []string{
 		"https://cognito-idp.us-east-1.amazonaws.com/" + poolID,
 		"https://cognito-idp.eu-west-1.amazonaws.com/" + poolID,
-		"https://issuer-cognito-idp.eu-west-1.amazonaws.com/" + poolID,
-		"https://issuer-cognito-idp.us-east-1.amazonaws.com/" + poolID,
+		"https://issuer-cognito-idp.us-east-1.amazonaws.com/" + poolID, // never issuer-cognito-idp.{replica}: it names the primary region
 	}, v.Issuers())
 
 	require.NoError(t, v.Warm(ctx))

@@ -37,6 +37,8 @@ type refPayload struct {
 	JTI             *string   `json:"jti"`
 	OriginJTI       *string   `json:"origin_jti"`
 	EventID         *string   `json:"event_id"`
+	ACR             *string   `json:"acr"`
+	AMR             *[]string `json:"amr"`
 }
 
 var errRefType = errors.New("wrong claim type")
@@ -121,8 +123,10 @@ type view struct {
 	Strings       map[string]string
 	Dates         map[string]numericDate
 	Aud, Groups   []string
+	AMR           []string
 	HasAud        bool
 	HasGroups     bool
+	HasAMR        bool
 	EmailVerified bool
 }
 
@@ -131,7 +135,7 @@ func refView(p *refPayload) view {
 	for name, s := range map[string]*string{
 		"sub": p.Sub, "iss": p.Iss, "token_use": p.TokenUse, "client_id": p.ClientID, "username": p.Username,
 		"cognito:username": p.CognitoUsername, "scope": p.Scope, "email": p.Email, "jti": p.JTI,
-		"origin_jti": p.OriginJTI, "event_id": p.EventID,
+		"origin_jti": p.OriginJTI, "event_id": p.EventID, "acr": p.ACR,
 	} {
 		if s != nil {
 			v.Strings[name] = *s
@@ -145,6 +149,9 @@ func refView(p *refPayload) view {
 	v.HasAud, v.Aud = p.Aud.present, p.Aud.values
 	if p.Groups != nil {
 		v.HasGroups, v.Groups = true, *p.Groups
+	}
+	if p.AMR != nil {
+		v.HasAMR, v.AMR = true, *p.AMR
 	}
 	v.EmailVerified = p.EmailVerified.value
 	return v
@@ -160,7 +167,7 @@ func scanView(sc *scanned) view {
 		"client_id": {cClientID, sc.clientID}, "username": {cUsername, sc.username},
 		"cognito:username": {cCognitoUsername, sc.cognitoUsername}, "scope": {cScope, sc.scope},
 		"email": {cEmail, sc.email}, "jti": {cJTI, sc.jti}, "origin_jti": {cOriginJTI, sc.originJTI},
-		"event_id": {cEventID, sc.eventID},
+		"event_id": {cEventID, sc.eventID}, "acr": {cACR, sc.acr},
 	} {
 		if sc.has&f.bit != 0 {
 			v.Strings[name] = f.s
@@ -179,6 +186,9 @@ func scanView(sc *scanned) view {
 	}
 	if sc.has&cGroups != 0 {
 		v.HasGroups, v.Groups = true, sc.arena[sc.groupsFrom:sc.groupsTo]
+	}
+	if sc.has&cAMR != 0 {
+		v.HasAMR, v.AMR = true, sc.arena[sc.amrFrom:sc.amrTo]
 	}
 	v.EmailVerified = sc.emailVerified
 	return v
@@ -209,8 +219,8 @@ func equalViews(a, b view) bool {
 			return false
 		}
 	}
-	return a.HasAud == b.HasAud && a.HasGroups == b.HasGroups && eqList(a.Aud, b.Aud) &&
-		eqList(a.Groups, b.Groups) && a.EmailVerified == b.EmailVerified
+	return a.HasAud == b.HasAud && a.HasGroups == b.HasGroups && a.HasAMR == b.HasAMR && eqList(a.Aud, b.Aud) &&
+		eqList(a.Groups, b.Groups) && eqList(a.AMR, b.AMR) && a.EmailVerified == b.EmailVerified
 }
 
 // compareDecoders fails t when the scanner and the reference disagree on
@@ -250,6 +260,9 @@ var payloadSeeds = []string{
 	`{"a":1}x`, `{"a":1,}`, `{,}`, `{"a"}`, `{"a":}`, `{"a" 1}`, `{"a":tru}`, `{"a":nul}`, `{"a":"\x01"}`,
 	`{"a":"\u12"}`, `{"a":"\q"}`, "{\"a\":1}\n", `{"sub":"é"}`, `{"exp":1,"nbf":2,"iat":3,"auth_time":4}`,
 	`{"scope":"a b","cognito:groups":["g"],"aud":["c"],"client_id":"c","token_use":"access","iss":"i"}`,
+	`{"acr":"urn:cognito:loa:2","amr":["pwd","otp","mfa"]}`, `{"acr":2}`, `{"acr":null}`, `{"acr":["a"]}`,
+	`{"amr":"mfa"}`, `{"amr":[]}`, `{"amr":null}`, `{"amr":["pwd",1]}`, `{"amr":[["pwd"]]}`, `{"amr":{}}`,
+	`{"amr":["a"],"amr":["b"]}`, `{"acr":"a","acr":"b"}`, `{"amr":["a"],"cognito:groups":["g"],"aud":["c"]}`,
 	`{"a":[` + strings.Repeat("[", 9998) + strings.Repeat("]", 9998) + `]}`,
 	`{"a":[` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + `]}`,
 }

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -45,18 +44,18 @@ const (
 	maxKidBytes = 256
 )
 
-// poolIDPattern is the Cognito user pool ID format; the region is the part
-// before the underscore.
-var poolIDPattern = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d_[A-Za-z0-9]+$`)
-
 // Config configures a [Verifier]. UserPoolID, TokenUse and ClientIDs (or
 // SkipClientIDCheck) are required; every other field has a safe default.
 type Config struct {
 	// UserPoolID is the pool whose tokens are accepted, such as
 	// "us-east-1_AbC123xyz". The region, the issuer
 	// https://cognito-idp.{region}.amazonaws.com/{UserPoolID} and the JWKS
-	// URL {issuer}/.well-known/jwks.json are derived from it. It may be
-	// empty only when Issuer is set.
+	// URL {issuer}/.well-known/jwks.json are derived from it for the
+	// commercial (aws) and GovCloud (aws-us-gov) partitions. Pool IDs of
+	// partitions for which AWS documents no Cognito issuer host (aws-cn,
+	// aws-eusc such as "eusc-de-east-1_AbC123", aws-iso*) are accepted only
+	// with Issuer set: a guessed host would be an outage. It may be empty
+	// only when Issuer is set.
 	UserPoolID string
 
 	// ClientIDs lists the app clients whose tokens are accepted: client_id
@@ -66,15 +65,67 @@ type Config struct {
 	// must be set explicitly when ClientIDs is empty.
 	SkipClientIDCheck bool
 
-	// TokenUse is the kind of token accepted: AccessToken or IDToken.
+	// TokenUse is the kind of token accepted: AccessToken, IDToken, or
+	// AnyTokenUse for both (each kind checked by its own client rule, the
+	// kind reported in Claims.TokenUse). Required: the zero value is
+	// refused.
 	TokenUse TokenUse
 
 	// Groups, when not empty, requires the token's cognito:groups to hold
 	// at least one of them.
 	Groups []string
 	// Scopes, when not empty, requires the access token's scope to grant at
-	// least one of them. Not allowed with IDToken (ID tokens carry no scope).
+	// least one of them. Not allowed with IDToken (ID tokens carry no
+	// scope), nor with AnyTokenUse, where an ID token could never meet it:
+	// require scopes per route with RequireScopes instead.
 	Scopes []string
+
+	// Resources, when not empty, requires an access token's aud to hold at
+	// least one of these resource identifiers. Cognito puts the API's
+	// identifier in an access token's aud only when the app requested a
+	// resource binding; client_id is still checked against ClientIDs.
+	// Without Resources, an access token's aud is not checked (as before),
+	// so a token bound to another API of the same pool and client is
+	// accepted. Requires TokenUse AccessToken (an ID token's aud is its app
+	// client).
+	Resources []string
+
+	// Principal, when not AnyPrincipal (the default), accepts only tokens
+	// issued to users (UserPrincipal) or only machine-to-machine tokens
+	// (MachinePrincipal); see [Claims.IsMachine] for how they differ.
+	// MachinePrincipal requires access tokens.
+	Principal Principal
+
+	// MaxAuthAge, when positive, requires auth_time and rejects a token
+	// whose user signed in longer than MaxAuthAge ago (checked again on
+	// every verified-token cache hit; no Leeway applies). Cognito keeps
+	// auth_time across refreshes, so this bounds the sign-in, not the
+	// token.
+	MaxAuthAge time.Duration
+	// ACRValues, when not empty, requires the token's acr to be one of them
+	// (exact match, no ordering: list every level you accept). Cognito
+	// reports four levels under default names such as urn:cognito:loa:3,
+	// which a pool may rename (AcrConfiguration, Level1 to Level4). AWS
+	// documents acr in ID tokens; whether access tokens carry it is not
+	// stated.
+	ACRValues []string
+
+	// ClaimRules are declarative rules on other claims (custom:tenant,
+	// custom:plan, amr, …), all of which must hold; see [ClaimRule]. They
+	// are checked after every built-in check, and are validated by
+	// NewVerifier.
+	ClaimRules []ClaimRule
+	// Check, when set, is called with the verified claims after every other
+	// check, including on each verified-token cache hit (its answer may
+	// change, as a tenant table does, and a cached decision must not outlive
+	// it). A non-nil error rejects the token: Verify returns a *TokenError
+	// with Reason ErrCheck through which the error is reachable with
+	// errors.Is and errors.As. An error that wraps ErrKeysUnavailable, or a
+	// context error, means it could not decide: Verify returns it wrapped,
+	// outside the ErrInvalidToken family (500, not 401). Check receives
+	// the caller's own copy of the claims and must be safe for concurrent
+	// use.
+	Check func(ctx context.Context, c *Claims) error
 
 	// Leeway tolerates clock skew on exp: a token is accepted until
 	// exp + Leeway. Default 0 (exp is exact, RFC 7519 §4.1.4); at most
@@ -92,15 +143,23 @@ type Config struct {
 	JWKS []byte
 
 	// UpdatedIssuer also accepts Cognito's updated issuer form,
-	// https://issuer-cognito-idp.{region}.amazonaws.com/{UserPoolID}, which
-	// pools opt in to, with its own key set. Each issuer's keys are
-	// fetched only once a token with that issuer arrives.
+	// https://issuer-cognito-idp.{region}.amazonaws.com/{UserPoolID}, region
+	// being the pool's primary region, which pools opt in to, with its own
+	// key set. Each issuer's keys are fetched only once a token with that
+	// issuer arrives. AWS recommends it for all pools, and for Multi-Region
+	// Replication in particular: every replica issues this same iss.
+	// Commercial (aws) pools only.
 	UpdatedIssuer bool
-	// ReplicaRegions accepts, for a pool with Multi-Region Replication,
-	// tokens issued in these regions:
-	// https://cognito-idp.{replica}.amazonaws.com/{UserPoolID} (and the
-	// updated form there too when UpdatedIssuer is set), each with its own
-	// key set, fetched lazily.
+	// ReplicaRegions accepts, for a pool with Multi-Region Replication that
+	// keeps the original issuer, tokens whose iss names a replica region:
+	// https://cognito-idp.{replica}.amazonaws.com/{UserPoolID}, each with
+	// its own key set, fetched lazily (so listing a region costs nothing
+	// until such a token arrives). Replicas issued such tokens until
+	// mid-2026; since then they issue the primary region's iss (reported in
+	// aws-jwt-verify issue 282), which needs no option. Keep it only while
+	// tokens of the earlier behaviour may still be in use, or prefer
+	// UpdatedIssuer. The updated form is never derived for a replica: it
+	// always names the primary region. Commercial (aws) pools only.
 	ReplicaRegions []string
 
 	// Issuer overrides the derived issuer, for local emulators and tests.
@@ -175,6 +234,15 @@ type Verifier struct {
 	issuers       map[string]*jwksCache // every issuer's keys, when there are several
 	cache         *tokenCache           // nil when disabled
 	stats         counters
+
+	// The rules of Resources, Principal, MaxAuthAge, ACRValues, ClaimRules
+	// and Check (see rules.go); all zero when unused.
+	resources  []string
+	principal  Principal
+	maxAuthAge time.Duration
+	acr        []string
+	rules      []ClaimRule
+	check      func(context.Context, *Claims) error
 }
 
 // NewVerifier checks cfg and returns a Verifier. It does no network I/O:
@@ -202,18 +270,18 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		}
 		v.issuer = cfg.Issuer
 	} else {
-		if !poolIDPattern.MatchString(cfg.UserPoolID) {
-			return bad("UserPoolID %q is not a Cognito user pool ID such as us-east-1_AbC123xyz", cfg.UserPoolID)
+		_, _, iss, err := poolIssuer(cfg.UserPoolID)
+		if err != nil {
+			return bad("%v", err)
 		}
-		region, _, _ := strings.Cut(cfg.UserPoolID, "_")
-		v.issuer = cognitoIssuer("cognito-idp", region, cfg.UserPoolID)
+		v.issuer = iss
 	}
 	switch v.tokenUse {
-	case AccessToken, IDToken:
+	case AccessToken, IDToken, AnyTokenUse:
 	case "":
-		return bad("TokenUse is required (cognito.AccessToken or cognito.IDToken)")
+		return bad("TokenUse is required (cognito.AccessToken, cognito.IDToken or cognito.AnyTokenUse)")
 	default:
-		return bad("TokenUse %q is neither %q nor %q", v.tokenUse, AccessToken, IDToken)
+		return bad("TokenUse %q is none of %q, %q and %q", v.tokenUse, AccessToken, IDToken, AnyTokenUse)
 	}
 	if len(cfg.ClientIDs) != len(v.clientIDs) {
 		return bad("ClientIDs holds an empty string")
@@ -227,8 +295,11 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if len(cfg.Groups) != len(v.groups) || len(cfg.Scopes) != len(v.scopes) {
 		return bad("Groups or Scopes holds an empty string")
 	}
-	if len(v.scopes) > 0 && v.tokenUse == IDToken {
-		return bad("Scopes requires access tokens: ID tokens carry no scope")
+	if len(v.scopes) > 0 && v.tokenUse != AccessToken {
+		return bad("Scopes requires TokenUse AccessToken: ID tokens carry no scope (with AnyTokenUse, require scopes per route with RequireScopes)")
+	}
+	if err := v.setRules(&cfg); err != nil {
+		return bad("%v", err)
 	}
 	if v.leeway < 0 || v.leeway > MaxLeeway {
 		return bad("Leeway %v is not between 0 and %v", v.leeway, MaxLeeway)
@@ -330,20 +401,24 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 			}
 			return true
 		}
-		home, _, _ := strings.Cut(cfg.UserPoolID, "_")
+		home, part, _, _ := poolIssuer(cfg.UserPoolID)
+		if !part.updated {
+			return bad("UpdatedIssuer and ReplicaRegions: AWS documents neither for %s pools; set Issuer to the iss of the pool's tokens", part.name)
+		}
 		if cfg.UpdatedIssuer {
+			// The updated form names the primary region, wherever the
+			// token was issued.
 			add(cognitoIssuer("issuer-cognito-idp", home, cfg.UserPoolID))
 		}
 		for _, r := range cfg.ReplicaRegions {
+			if err := checkReplica(r, part); err != nil {
+				return bad("ReplicaRegions: %v", err)
+			}
 			switch {
 			case r == home:
 				return bad("ReplicaRegions: %q is the pool's own region", r)
-			case !regionPattern.MatchString(r):
-				return bad("ReplicaRegions: %q is not a region such as eu-west-1", r)
 			case !add(cognitoIssuer("cognito-idp", r, cfg.UserPoolID)):
 				return bad("ReplicaRegions: %q is listed twice", r)
-			case cfg.UpdatedIssuer:
-				add(cognitoIssuer("issuer-cognito-idp", r, cfg.UserPoolID))
 			}
 		}
 	}
@@ -360,12 +435,6 @@ func (v *Verifier) Issuers() []string {
 	}
 	sort.Strings(out[1:])
 	return out
-}
-
-// cognitoIssuer returns a Cognito issuer URL: host is cognito-idp, or
-// issuer-cognito-idp for the updated form.
-func cognitoIssuer(host, region, poolID string) string {
-	return "https://" + host + "." + region + ".amazonaws.com/" + poolID
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -429,7 +498,9 @@ func (v *Verifier) Warm(ctx context.Context) error {
 // compact-JWS framing; header (alg exactly RS256, a kid, no other parameter
 // than typ); the key with that kid in the pool's key set; the RS256
 // signature; then, on the verified payload, exp (required), nbf, iat, iss,
-// token_use, client_id or aud, sub, and the configured groups and scopes.
+// token_use, client_id or aud (and an access token's aud against
+// Resources), sub, the configured groups and scopes, Principal,
+// MaxAuthAge, ACRValues and ClaimRules, and last Config.Check.
 //
 // On any failure it returns nil claims and an error that wraps either
 // [ErrInvalidToken] and a specific reason, or [ErrKeysUnavailable]. Verify
@@ -462,17 +533,11 @@ func (v *Verifier) verify(ctx context.Context, token string) (_ *Claims, hit boo
 	digest := sha256.Sum256(bytesOf(token[:p]))
 	if v.cache != nil {
 		if e := v.cache.get(&digest, token[p+1:]); e != nil {
-			// A hit obeys the key rules of a miss (the set that verified
-			// it must still serve) and the time rules, on the entry's own
-			// copy of the claims; the caller gets a copy of its own.
-			if now := v.now(); e.keys.serves(e.set, now) {
-				if err := v.checkTimes(&e.claims, now); err != nil {
-					v.cache.remove(&digest, e)
+			if c, ok, err := v.answerHit(ctx, v.cache, &digest, e, v.now()); ok {
+				if err != nil {
 					v.stats.record(err)
-					return nil, true, err
 				}
-				v.cache.served(&digest)
-				return e.claims.clone(), true, nil
+				return c, true, err
 			}
 		}
 	}
@@ -535,13 +600,51 @@ func (v *Verifier) verify(ctx context.Context, token string) (_ *Claims, hit boo
 	if err := v.checkClaims(&sc, c, issuer, v.now()); err != nil {
 		return nil, false, err
 	}
+	var e *cacheEntry
 	if v.cache != nil {
-		// The entry keeps its own copy, under the set that holds the key.
-		e := &cacheEntry{sig: token[p+1:], set: set, keys: keys}
+		// The entry keeps its own copy, under the set that holds the key,
+		// made before Config.Check sees c.
+		e = &cacheEntry{sig: token[p+1:], set: set, keys: keys}
 		c.copyTo(&e.claims)
+	}
+	if v.check != nil {
+		if err := v.runCheck(ctx, c); err != nil {
+			return nil, false, err
+		}
+	}
+	if e != nil {
 		v.cache.put(&digest, e)
 	}
 	return c, false, nil
+}
+
+// answerHit answers a verified-token cache hit by the rules of a miss: the
+// key set that verified it must still serve (ok is false otherwise, and
+// the token is verified afresh), and the answers that change with time or
+// with the service's own data are given again, on the entry's own copy of
+// the claims: exp, nbf, iat, the sign-in's age and Config.Check. The caller
+// gets a copy of its own. A MultiVerifier's shared cache answers through
+// the pool's verifier here too.
+func (v *Verifier) answerHit(ctx context.Context, cache *tokenCache, digest *[32]byte, e *cacheEntry, now time.Time) (_ *Claims, ok bool, _ error) {
+	if !e.keys.serves(e.set, now) {
+		return nil, false, nil
+	}
+	if err := v.checkTimes(&e.claims, now); err != nil {
+		cache.remove(digest, e)
+		return nil, true, err
+	}
+	if err := v.checkAuthAge(&e.claims, now); err != nil {
+		cache.remove(digest, e) // too old now, too old for good
+		return nil, true, err
+	}
+	c := e.claims.clone()
+	if v.check != nil {
+		if err := v.runCheck(ctx, c); err != nil {
+			return nil, true, err
+		}
+	}
+	cache.served(digest)
+	return c, true, nil
 }
 
 // explainKeyError adds to a kid that is not in the key set the most common

@@ -9,14 +9,16 @@ import (
 	"time"
 )
 
-// TokenOption changes a token minted by [Pool.AccessToken] or [Pool.IDToken].
+// TokenOption changes a token minted by [Pool.AccessToken], [Pool.IDToken]
+// or [Pool.MachineToken].
 type TokenOption func(*tokenSpec)
 
 type tokenSpec struct {
-	header map[string]any
-	claims map[string]any
-	user   string
-	expIn  time.Duration
+	header  map[string]any
+	claims  map[string]any
+	user    string
+	expIn   time.Duration
+	authAgo time.Duration
 }
 
 // WithUser mints the token for username; sub is a UUID derived from the pool
@@ -49,6 +51,31 @@ func WithGroups(groups ...string) TokenOption { return WithClaim("cognito:groups
 // WithScopes sets the access token's scope (space-separated).
 func WithScopes(scopes ...string) TokenOption { return WithClaim("scope", strings.Join(scopes, " ")) }
 
+// WithResource binds an access token to resources, as Cognito does when
+// the app requests a resource binding: aud is the one resource identifier
+// as a string, or several as an array (AWS does not say which form
+// several take; the verifier accepts both).
+func WithResource(resources ...string) TokenOption {
+	if len(resources) == 1 {
+		return WithClaim("aud", resources[0])
+	}
+	return WithClaim("aud", resources)
+}
+
+// WithACR sets acr, the authentication level the user reached, such as
+// "urn:cognito:loa:2".
+func WithACR(acr string) TokenOption { return WithClaim("acr", acr) }
+
+// WithAMR sets amr, the authentication methods used, such as "pwd", "otp",
+// "mfa".
+func WithAMR(methods ...string) TokenOption { return WithClaim("amr", append([]string{}, methods...)) }
+
+// AuthenticatedAgo sets auth_time to the pool's now minus d: a user who
+// signed in d ago (Cognito keeps auth_time across refreshes).
+func AuthenticatedAgo(d time.Duration) TokenOption {
+	return func(s *tokenSpec) { s.authAgo = d }
+}
+
 // ExpiresIn sets exp to the pool's now plus d (default one hour; negative
 // for an expired token).
 func ExpiresIn(d time.Duration) TokenOption { return func(s *tokenSpec) { s.expIn = d } }
@@ -76,6 +103,22 @@ func (p *Pool) IDToken(opts ...TokenOption) string {
 	return p.mint("id", opts)
 }
 
+// DefaultMachineScope is the scope of a [Pool.MachineToken] without
+// WithScopes: a resource-server scope ({resource server}/{scope}), the only
+// kind a client-credentials token carries.
+const DefaultMachineScope = "api/read"
+
+// MachineToken mints a machine-to-machine access token, as the client
+// credentials grant or GetClientToken issue to the pool's app client: sub
+// and client_id both ClientID, token_use "access", scope
+// DefaultMachineScope (set others with WithScopes), iss, auth_time (the
+// time of issue), exp, iat, jti and version; no username, no
+// cognito:groups, no origin_jti, signed with the pool's access key.
+// WithUser has no effect on it.
+func (p *Pool) MachineToken(opts ...TokenOption) string {
+	return p.mint("machine", opts)
+}
+
 func (p *Pool) mint(use string, opts []TokenOption) string {
 	p.mu.Lock()
 	k := p.access
@@ -100,18 +143,32 @@ func (p *Pool) mint(use string, opts []TokenOption) string {
 		"sub":        p.Subject(s.user),
 		"iss":        p.Issuer(),
 		"token_use":  use,
-		"auth_time":  now.Unix(),
+		"auth_time":  now.Add(-s.authAgo).Unix(),
 		"iat":        now.Unix(),
 		"exp":        now.Add(s.expIn).Unix(),
 		"jti":        uuid(),
 		"origin_jti": uuid(),
 		"event_id":   uuid(),
 	}
-	if use == "access" {
+	switch use {
+	case "machine":
+		s.claims = map[string]any{
+			"sub":       p.ClientID,
+			"client_id": p.ClientID,
+			"iss":       p.Issuer(),
+			"token_use": "access",
+			"scope":     DefaultMachineScope,
+			"auth_time": now.Add(-s.authAgo).Unix(),
+			"iat":       now.Unix(),
+			"exp":       now.Add(s.expIn).Unix(),
+			"jti":       uuid(),
+			"version":   2,
+		}
+	case "access":
 		s.claims["client_id"] = p.ClientID
 		s.claims["scope"] = "aws.cognito.signin.user.admin"
 		s.claims["username"] = s.user
-	} else {
+	default:
 		s.claims["aud"] = p.ClientID
 		s.claims["cognito:username"] = s.user
 		s.claims["email"] = s.user + "@example.com"

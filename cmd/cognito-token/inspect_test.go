@@ -111,7 +111,7 @@ func TestInspectChecks(t *testing.T) {
 	assert.Contains(t, r.stderr, `UserPoolID "not-a-pool" is not a Cognito user pool ID`)
 	r = runCLI(t, nil, pool.AccessToken(), "inspect", "-pool", pool.PoolID, "-token-use", "refresh")
 	assert.Equal(t, exitUndecided, r.code)
-	assert.Contains(t, r.stderr, `TokenUse "refresh" is neither`)
+	assert.Contains(t, r.stderr, `TokenUse "refresh" is none of`)
 }
 
 // A token that cannot be read is refused in Verify's words.
