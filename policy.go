@@ -131,6 +131,8 @@ func claimsContext(c *Claims) map[string]any {
 		"groups":    jsonList(c.Groups),
 		"scopes":    jsonList(c.Scopes),
 		"aud":       jsonList(c.Audience),
+		"acr":       c.ACR,
+		"amr":       jsonList(c.AMR),
 	}
 }
 

@@ -146,6 +146,8 @@ func TestAuthPolicyFromClaims(t *testing.T) {
 		"groups":    `["admin","users"]`,
 		"scopes":    `["openid","notes/write"]`,
 		"aud":       `[]`,
+		"acr":       "",
+		"amr":       `[]`,
 	}, resp.Context)
 	assert.Equal(t, []string{"arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/*/*"}, resp.PolicyDocument.Statement[0].Resource)
 

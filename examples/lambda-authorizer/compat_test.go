@@ -58,7 +58,7 @@ func TestResponsesMatchAWSLambdaGo(t *testing.T) {
 	// HTTP API simple responses.
 	simple, _ := json.Marshal(cognito.NewSimpleResponse(&cognito.Claims{Subject: "s", TokenUse: cognito.AccessToken, Groups: []string{"a,b"}}))
 	theirsSimple, _ := json.Marshal(events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: map[string]any{
-		"sub": "s", "username": "", "groups": `["a,b"]`, "scopes": "[]", "aud": "[]", "iss": "", "client_id": "", "token_use": "access",
+		"sub": "s", "username": "", "groups": `["a,b"]`, "scopes": "[]", "aud": "[]", "acr": "", "amr": "[]", "iss": "", "client_id": "", "token_use": "access",
 	}})
 	assert.Equal(t, string(theirsSimple), string(simple))
 	denied, _ := json.Marshal(cognito.NewSimpleResponse(nil))
