@@ -28,6 +28,9 @@
 // or scope for:
 //
 //	a, err := cognito.NewAuthorizer(v, cognito.AuthorizerConfig{})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	lambda.Start(a.Handle)
 //
 // To build a policy by hand, see [ParseMethodARN] and [NewAuthPolicyFromClaims].
