@@ -74,8 +74,8 @@ func TestBrowserCORS(t *testing.T) {
 
 	// The page's origin, and the API's: two servers, two origins.
 	results := make(chan []byte, 1)
-	var apiURL string
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var apiURL string // set before the site starts
+	site := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/":
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -90,7 +90,7 @@ func TestBrowserCORS(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
-	t.Cleanup(site.Close)
+	var siteOrigin atomic.Pointer[string] // set before the browser starts
 
 	var preflights atomic.Int32
 	store := &notes.MemoryStore{}
@@ -110,14 +110,17 @@ func TestBrowserCORS(t *testing.T) {
 	})
 	protected := v.Middleware(cors)
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Origin") == site.URL {
-			w.Header().Set("Access-Control-Allow-Origin", site.URL)
+		if origin := siteOrigin.Load(); origin != nil && r.Header.Get("Origin") == *origin {
+			w.Header().Set("Access-Control-Allow-Origin", *origin)
 			w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
 		}
 		protected.ServeHTTP(w, r)
 	}))
 	t.Cleanup(api.Close)
 	apiURL = api.URL
+	site.Start()
+	t.Cleanup(site.Close)
+	siteOrigin.Store(&site.URL)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
