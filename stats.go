@@ -51,6 +51,17 @@ func (v *Verifier) Stats() Stats {
 	return s
 }
 
+// tokenError returns the TokenError in err's tree, or nil. Verify's own
+// rejections are one, unwrapped: they cost no allocation to find.
+func tokenError(err error) *TokenError {
+	if te, ok := err.(*TokenError); ok {
+		return te
+	}
+	var te *TokenError
+	errors.As(err, &te)
+	return te
+}
+
 // caches returns every issuer's key cache.
 func (v *Verifier) caches() []*jwksCache {
 	if v.issuers == nil {
@@ -82,9 +93,9 @@ func (s *counters) record(err error) {
 // recordError is record's slow path, apart so that the error variable it
 // takes the address of costs the accepted path no allocation.
 func (s *counters) recordError(err error) {
-	var te *TokenError
+	te := tokenError(err)
 	switch {
-	case errors.As(err, &te) && te.Reason != nil:
+	case te != nil && te.Reason != nil:
 		n, ok := s.rejected.Load(te.Reason)
 		if !ok {
 			n, _ = s.rejected.LoadOrStore(te.Reason, new(atomic.Uint64))
