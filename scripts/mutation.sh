@@ -17,6 +17,9 @@
 #	                     second pass (default 10: a loaded machine is slow,
 #	                     and a timed-out mutant is not a killed one)
 #	OUT                  directory for logs (default: a new temporary one)
+#	SKIP                 a go test -skip pattern, for tests that fail on a
+#	                     loaded machine whatever the mutant (their failures
+#	                     would count as kills); default none
 #
 # Two passes per file:
 #
@@ -48,6 +51,14 @@ workers=${WORKERS:-1}
 coef=${TIMEOUT_COEFFICIENT:-10}
 out=${OUT:-$(mktemp -d -t mutation.XXXXXX)}
 mkdir -p "$out"
+# -count=1: gremlins times its coverage run to set each mutant's timeout,
+# and a cached test result would make that a second or so.
+goflags="${GOFLAGS:+$GOFLAGS }-count=1"
+skip=()
+if [ -n "${SKIP:-}" ]; then
+	goflags+=" -skip=$SKIP"
+	skip=(-test.skip "$SKIP")
+fi
 
 mapfile -t all < <(ls -- *.go | grep -v '_test\.go$')
 if [ $# -gt 0 ]; then files=("$@"); else files=("${all[@]}"); fi
@@ -62,7 +73,7 @@ tar --exclude=./.git -cf - . | tar -xf - -C "$src"
 # The second pass's timeout: coef times the unmutated suite, at least a minute.
 (cd "$src" && go test -c -vet=off -o "$out/base.test" .)
 start=$(date +%s)
-(cd "$src" && "$out/base.test" -test.count=1 >"$out/base.log" 2>&1) || {
+(cd "$src" && "$out/base.test" -test.count=1 "${skip[@]}" >"$out/base.log" 2>&1) || {
 	echo "the unmutated test suite fails; see $out/base.log" >&2
 	exit 1
 }
@@ -101,7 +112,7 @@ mutate() {
 second() {
 	local f=$1 log=$2 typ pos line col status
 	cp "$src/$f" "$out/orig.go"
-	grep -E '^ *NOT COVERED ' "$log" | while read -r _ _ typ _ pos; do
+	{ grep -E '^ *NOT COVERED ' "$log" || true; } | while read -r _ _ typ _ pos; do
 		line=$(cut -d: -f2 <<<"$pos")
 		col=$(cut -d: -f3 <<<"$pos")
 		cp "$out/orig.go" "$src/$f"
@@ -111,7 +122,7 @@ second() {
 			status="NOT VIABLE"
 		else
 			set +e
-			(cd "$src" && timeout "$budget" "$out/mutant.test" -test.count=1 -test.failfast >/dev/null 2>&1)
+			(cd "$src" && timeout "$budget" "$out/mutant.test" -test.count=1 -test.failfast "${skip[@]}" >/dev/null 2>&1)
 			case $? in
 			0) status="LIVED" ;;
 			124) status="TIMED OUT" ;;
@@ -136,10 +147,18 @@ for f in "${files[@]}"; do
 		if [ "$g" != "$f" ]; then excludes+=(-E "^${g//./\\.}\$"); fi
 	done
 	echo "== $f: gremlins" >&2
-	# -count=1: gremlins times its coverage run to set each mutant's timeout,
-	# and a cached test result would make that a second or so.
-	GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1" gremlins unleash --workers "$workers" --timeout-coefficient "$coef" "${excludes[@]}" \
-		-o "$out/$f.json" . >"$out/$f.log" 2>&1 || true
+	# Its coverage run is the whole suite, which a loaded machine may fail:
+	# try again rather than lose the file.
+	for attempt in 1 2 3; do
+		GOFLAGS=$goflags gremlins unleash --workers "$workers" --timeout-coefficient "$coef" "${excludes[@]}" \
+			-o "$out/$f.json" . >"$out/$f.log" 2>&1 || true
+		if ! grep -q 'failed to gather coverage' "$out/$f.log"; then break; fi
+		echo "   coverage run failed (attempt $attempt)" >&2
+	done
+	if grep -q 'failed to gather coverage' "$out/$f.log"; then
+		echo "gremlins could not gather coverage for $f; see $out/$f.log" >&2
+		exit 1
+	fi
 	echo "== $f: the mutants gremlins does not run" >&2
 	second "$f" "$out/$f.log" >"$out/$f.second.log"
 	gk=$(count KILLED "$out/$f.log") gl=$(count LIVED "$out/$f.log") gt=$(count 'TIMED OUT' "$out/$f.log")
