@@ -1,0 +1,237 @@
+package cognito
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Internals that mutation testing (scripts/mutation.sh) found unpinned and
+// that no test through Verify can reach precisely: the token cache's ring,
+// the header fast path, the JSON nesting bound on objects.
+
+// testDigest is a signing-input digest in shard shard, distinct per n.
+func testDigest(shard byte, n int) *[32]byte {
+	var d [32]byte
+	d[0] = shard
+	binary.BigEndian.PutUint32(d[1:], uint32(n))
+	return &d
+}
+
+// Each shard keeps its newest entries, evicting oldest first, through many
+// turns of its ring, and the size rounds up to whole slots per shard.
+func TestTokenCacheRing(t *testing.T) {
+	cases := []struct {
+		size, perShard int
+	}{
+		{1, 1},
+		{16, 1},
+		{17, 2},
+		{48, 3},
+		{49, 4},
+		{1000, 63},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.size), func(t *testing.T) {
+			c := newTokenCache(tc.size)
+			other := &cacheEntry{sig: "other"}
+			c.put(testDigest(7, 0), other)
+			// Shards are picked by the digest's first byte mod 16: 5 and 21
+			// share one.
+			for n := range 6 * tc.perShard {
+				shard := byte(5)
+				if n%2 == 1 {
+					shard = 21
+				}
+				c.put(testDigest(shard, n), &cacheEntry{sig: fmt.Sprint(n)})
+				for m := 0; m <= n; m++ {
+					shard := byte(5)
+					if m%2 == 1 {
+						shard = 21
+					}
+					kept := m > n-tc.perShard
+					assert.Equal(t, kept, c.get(testDigest(shard, m), fmt.Sprint(m)) != nil, "after %d puts, entry %d", n+1, m)
+				}
+				require.Len(t, c.shards[5].m, min(n+1, tc.perShard))
+				require.LessOrEqual(t, len(c.shards[5].ring), tc.perShard)
+			}
+			assert.Same(t, other, c.get(testDigest(7, 0), "other"), "another shard is untouched")
+		})
+	}
+}
+
+// A put of a digest already cached replaces its entry without evicting;
+// get needs the exact signature; remove deletes only the entry it was given.
+func TestTokenCacheEntries(t *testing.T) {
+	c := newTokenCache(3 * cacheShards)
+	d := testDigest(2, 0)
+	first, second := &cacheEntry{sig: "sig"}, &cacheEntry{sig: "sig"}
+	c.put(d, first)
+	c.put(testDigest(2, 1), &cacheEntry{sig: "b"})
+	c.put(d, second)
+	c.put(testDigest(2, 2), &cacheEntry{sig: "c"})
+	assert.Same(t, second, c.get(d, "sig"))
+	assert.NotNil(t, c.get(testDigest(2, 1), "b"), "replacing did not take a slot")
+	assert.Nil(t, c.get(d, "si"))
+	assert.Nil(t, c.get(d, "sig2"))
+	assert.Nil(t, c.get(d, ""))
+	assert.Nil(t, c.get(testDigest(3, 0), "sig"), "same signature, other digest")
+
+	c.remove(d, first) // no longer the entry: kept
+	assert.Same(t, second, c.get(d, "sig"))
+	c.remove(d, second)
+	assert.Nil(t, c.get(d, "sig"))
+
+	for range 3 {
+		c.served(d)
+	}
+	c.served(testDigest(9, 0))
+	assert.Equal(t, uint64(4), c.hitCount())
+}
+
+// The fast header path takes exactly the headers of plain string members
+// alg, kid and typ, each at most once, and declines the rest; on every
+// header both paths give the same answer, and the fast one allocates
+// nothing.
+func TestHeaderFastPath(t *testing.T) {
+	cases := []struct {
+		header string
+		fast   bool
+	}{
+		{`{"alg":"RS256","kid":"abc="}`, true},
+		{`{"kid":"abc=","alg":"RS256"}`, true},
+		{" {\t\"alg\" :\r\n\"RS256\" , \"kid\":\"a b\",\"typ\":\"JWT\" } \n", true},
+		{`{"alg":"RS256","kid":"k","typ":"jwt"}`, true},
+		{`{"alg":"RS256","kid":"k","typ":"at+jwt"}`, true},
+		{`{"alg":"HS256","kid":"k"}`, true},
+		{`{"alg":"RS256","kid":""}`, true},
+		{`{"alg":"RS256"}`, true},
+		{`{"kid":"k"}`, true},
+		{`{}`, true},
+		{` { } `, true},
+		{`{"alg":"RS256","kid":"` + strings.Repeat("k", 257) + `"}`, true},
+		{`{"alg":"RS256","kid":"\u0061"}`, false},
+		{`{"alg":"RS256","kid":"a\"b"}`, false},
+		{"{\"alg\":\"RS256\",\"kid\":\"a\x1fb\"}", false},
+		{"{\"alg\":\"RS256\",\"kid\":\"a\tb\"}", false},
+		{`{"alg":"RS256","kid":null}`, false},
+		{`{"alg":"RS256","kid":1}`, false},
+		{`{"alg":"RS256","alg":"RS256","kid":"k"}`, false},
+		{`{"alg":"RS256","kid":"k","kid":"k"}`, false},
+		{`{"alg":"RS256","kid":"k","typ":"JWT","typ":"JWT"}`, false},
+		{`{"alg":"RS256","kid":"k","cty":"JWT"}`, false},
+		{`{"alg":"RS256","kid":"k",}`, false},
+		{`{"alg":"RS256","kid":"k"}x`, false},
+		{`{"alg":"RS256","kid":"k"}}`, false},
+		{`{"alg":"RS256";"kid":"k"}`, false},
+		{`{"alg":"RS256" "kid":"k"}`, false},
+		{`{"alg" "RS256"}`, false},
+		{`{alg:"RS256"}`, false},
+		{`{"alg":RS256}`, false},
+		{`{} x`, false},
+		{`{`, false},
+		{`{ `, false},
+		{`{"alg`, false},
+		{`{"alg"`, false},
+		{`{"alg":`, false},
+		{`{"alg":"RS256`, false},
+		{`{"alg":"RS256"`, false},
+		{`{"alg":"RS256",`, false},
+		{`{"alg":"RS256", `, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.header, func(t *testing.T) {
+			raw := []byte(tc.header)
+			start := skipWS(raw, 0)
+			_, _, _, ok := scanSimpleHeader(raw[start:])
+			assert.Equal(t, tc.fast, ok, "fast path")
+
+			kid, err := parseHeader(raw)
+			fullKid, fullErr := parseHeaderJSON([]byte(tc.header))
+			assert.Equal(t, string(fullKid), string(kid))
+			assert.Equal(t, reasonOf(fullErr), reasonOf(err), "fast %v, full %v", err, fullErr)
+
+			if tc.fast {
+				allocs := testing.AllocsPerRun(20, func() { _, err = parseHeader(raw) })
+				if err == nil {
+					assert.Zero(t, allocs)
+				}
+			}
+		})
+	}
+}
+
+// reasonOf returns the reason sentinel of a TokenError, or nil.
+func reasonOf(err error) error {
+	var te *TokenError
+	if errors.As(err, &te) {
+		return te.Reason
+	}
+	return err
+}
+
+// Every prefix of a header is malformed, and reading it panics nowhere:
+// the bound checks of the fast path guard each position a header can be
+// cut at.
+func TestTruncatedHeaders(t *testing.T) {
+	for _, header := range []string{
+		`{"alg":"RS256","kid":"abc=","typ":"JWT"}`,
+		` { "alg" : "RS256" , "kid" : "abc=" } `,
+	} {
+		for i := range len(strings.TrimRight(header, " ")) {
+			for _, cut := range []string{header[:i], header[:i] + " "} {
+				_, err := parseHeader([]byte(cut))
+				require.ErrorIs(t, err, ErrMalformed, "%q", cut)
+			}
+		}
+	}
+}
+
+// The nesting limit (go-jose's, 10,000 levels counting the payload object)
+// holds for objects as for arrays, in every place the scanner skips a
+// value: an unknown claim, a claim of the wrong type, an element of aud or
+// cognito:groups; and the scanner agrees with go-jose's decoder at the bound.
+func TestNestingLimit(t *testing.T) {
+	objects := func(levels int) string {
+		return strings.Repeat(`{"a":`, levels) + `1` + strings.Repeat(`}`, levels)
+	}
+	arrays := func(levels int) string {
+		return strings.Repeat(`[`, levels) + strings.Repeat(`]`, levels)
+	}
+	cases := []struct {
+		name  string
+		wrap  func(value string) string
+		outer int // levels around the value: the payload object and any list
+	}{
+		{"unknown claim", func(v string) string { return `{"x":` + v + `}` }, 1},
+		{"wrong type", func(v string) string { return `{"exp":` + v + `}` }, 1},
+		{"aud element", func(v string) string { return `{"aud":[` + v + `]}` }, 2},
+		{"later aud element", func(v string) string { return `{"aud":[1,` + v + `]}` }, 2},
+		{"groups element", func(v string) string { return `{"cognito:groups":["g",` + v + `]}` }, 2},
+	}
+	for _, tc := range cases {
+		for kind, nest := range map[string]func(int) string{"objects": objects, "arrays": arrays} {
+			t.Run(tc.name+" "+kind, func(t *testing.T) {
+				at := tc.wrap(nest(maxDepth - tc.outer))
+				var sc scanned
+				err := scanClaims(at, &sc)
+				if err != nil {
+					require.ErrorIs(t, err, ErrClaim, "at the limit: only a type error")
+				}
+				compareDecoders(t, at)
+
+				past := tc.wrap(nest(maxDepth - tc.outer + 1))
+				sc = scanned{}
+				err = scanClaims(past, &sc)
+				require.ErrorIs(t, err, ErrMalformed)
+				assert.ErrorContains(t, err, "nested too deeply")
+				compareDecoders(t, past)
+			})
+		}
+	}
+}
