@@ -232,3 +232,23 @@ func TestTokenCacheManyEvictions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, hits+1, cognito.CacheHits(v), "the newest entry is still there")
 }
+
+// A method ARN of exactly MaxMethodARNBytes parses, and For builds one; a
+// byte more is refused by both.
+func TestMethodARNLengthLimit(t *testing.T) {
+	const prefix = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/"
+	fill := strings.Repeat("a", cognito.MaxMethodARNBytes-len(prefix))
+
+	a, err := cognito.ParseMethodARN(prefix + fill)
+	require.NoError(t, err)
+	assert.Len(t, a.String(), cognito.MaxMethodARNBytes)
+	_, err = cognito.ParseMethodARN(prefix + fill + "a")
+	require.ErrorIs(t, err, cognito.ErrMethodARN)
+
+	b, err := a.For("GET", fill)
+	require.NoError(t, err)
+	assert.Len(t, b.String(), cognito.MaxMethodARNBytes)
+	_, err = a.For("GET", fill+"a")
+	require.ErrorIs(t, err, cognito.ErrMethodARN)
+	assert.ErrorContains(t, err, "1601 bytes")
+}

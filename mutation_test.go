@@ -333,3 +333,27 @@ func TestMultiVerifierWarmErrors(t *testing.T) {
 		})
 	}
 }
+
+// A policy resource holds letters, digits, - _ . ~ * and %XX escapes
+// between slashes, and a trailing slash; the characters next to each range
+// (in ASCII order) are refused.
+func TestMethodARNResourceCharacters(t *testing.T) {
+	a, err := cognito.ParseMethodARN("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/notes")
+	require.NoError(t, err)
+	for _, ok := range []string{
+		"az", "AZ", "09", "a-b_c.d~e*", "notes/", "notes/1/", "/",
+		"%00", "%09", "%99", "%af", "%AF", "%aF", "%0a", "x%2Fy",
+	} {
+		b, err := a.For("GET", ok)
+		if assert.NoError(t, err, ok) {
+			assert.Equal(t, "/"+strings.TrimPrefix(ok, "/"), b.Resource)
+		}
+	}
+	for _, bad := range []string{
+		"`", "{", "@", "[", ":", "/x//y", "notes//",
+		"%/0", "%:0", "%@0", "%G0", "%`0", "%g0", "%0/", "%0:", "%0@", "%0G", "%0`", "%0g", "%", "%0",
+	} {
+		_, err := a.For("GET", bad)
+		assert.ErrorIs(t, err, cognito.ErrMethodARN, bad)
+	}
+}
