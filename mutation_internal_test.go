@@ -4,8 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -233,5 +235,61 @@ func TestNestingLimit(t *testing.T) {
 				compareDecoders(t, past)
 			})
 		}
+	}
+}
+
+// A copy of Claims keeps lists that fit inline in its own store (no
+// allocation), copies longer ones to a new array, and in every case shares
+// no list memory with the original, whichever memory the original's lists
+// were in.
+func TestClaimsCopy(t *testing.T) {
+	// claims returns Claims whose lists, split in three, are arena: in the
+	// Claims' own store when inline (as Verify builds them), else where
+	// arena is.
+	claims := func(arena []string, inline bool) *Claims {
+		c := &Claims{}
+		if arena == nil {
+			return c
+		}
+		if inline {
+			arena = append(c.store[:0], arena...)
+		}
+		n := len(arena)
+		c.arena = arena[:n:n]
+		c.lists = [3]span{{0, n / 3, true}, {n / 3, 2 * n / 3, true}, {2 * n / 3, n, n > 0}}
+		c.Audience, c.Groups, c.Scopes = c.lists[0].of(c.arena), c.lists[1].of(c.arena), c.lists[2].of(c.arena)
+		return c
+	}
+	strs := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprint("v", i)
+		}
+		return out
+	}
+	cases := []struct {
+		name   string
+		c      *Claims
+		inline bool // the copy's lists are in its own store
+	}{
+		{"no lists", claims(nil, false), false},
+		{"inline, empty", claims([]string{}, true), true},
+		{"inline, 3", claims(strs(3), true), true},
+		{"inline, 8", claims(strs(8), true), true},
+		{"on the heap, 3", claims(strs(3), false), false},
+		{"on the heap, 9", claims(strs(9), false), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want := [][]string{slices.Clone(tc.c.Audience), slices.Clone(tc.c.Groups), slices.Clone(tc.c.Scopes)}
+			out := tc.c.clone()
+			assert.Equal(t, want, [][]string{out.Audience, out.Groups, out.Scopes})
+			if len(out.arena) > 0 {
+				assert.Equal(t, tc.inline, unsafe.SliceData(out.arena) == &out.store[0], "inline")
+				assert.NotSame(t, unsafe.SliceData(tc.c.arena), unsafe.SliceData(out.arena), "shared")
+				out.arena[0] = "changed"
+				assert.Equal(t, want, [][]string{tc.c.Audience, tc.c.Groups, tc.c.Scopes}, "the original changed")
+			}
+		})
 	}
 }

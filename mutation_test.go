@@ -357,3 +357,85 @@ func TestMethodARNResourceCharacters(t *testing.T) {
 		assert.ErrorIs(t, err, cognito.ErrMethodARN, bad)
 	}
 }
+
+// A cache hit costs one allocation (the caller's Claims) while its lists
+// (aud, groups and scopes together) fit the Claims' inline store of 8, and
+// one more past it.
+func TestTokenCacheHitAllocations(t *testing.T) {
+	pool := newPool(t)
+	v := newVerifier(t, pool)
+	groups := func(n int) cognitotest.TokenOption {
+		g := make([]string, n)
+		for i := range g {
+			g[i] = fmt.Sprint("g", i)
+		}
+		return cognitotest.WithGroups(g...)
+	}
+	cases := []struct {
+		name   string
+		opts   []cognitotest.TokenOption
+		allocs float64
+	}{
+		{"no lists", []cognitotest.TokenOption{cognitotest.WithoutClaim("scope")}, 1},
+		{"one scope", nil, 1},
+		{"7 groups and a scope", []cognitotest.TokenOption{groups(7)}, 1},
+		{"8 groups", []cognitotest.TokenOption{groups(8), cognitotest.WithoutClaim("scope")}, 1},
+		{"8 groups and a scope", []cognitotest.TokenOption{groups(8)}, 2},
+		{"20 groups", []cognitotest.TokenOption{groups(20)}, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			token := pool.AccessToken(tc.opts...)
+			first, err := v.Verify(ctx, token)
+			require.NoError(t, err)
+			var again *cognito.Claims
+			allocs := testing.AllocsPerRun(20, func() { again, err = v.Verify(ctx, token) })
+			require.NoError(t, err)
+			assert.Equal(t, first, again)
+			assert.Equal(t, tc.allocs, allocs)
+		})
+	}
+}
+
+// An empty or all-space scope claim grants nothing: Scopes is nil, as
+// for an absent one.
+func TestEmptyScope(t *testing.T) {
+	pool := newPool(t)
+	v := newVerifier(t, pool)
+	for _, scope := range []string{"", " ", "   "} {
+		c, err := v.Verify(ctx, pool.AccessToken(cognitotest.WithClaim("scope", scope)))
+		require.NoError(t, err)
+		assert.Nil(t, c.Scopes, "%q", scope)
+	}
+	c, err := v.Verify(ctx, pool.AccessToken(cognitotest.WithClaim("scope", " a ")))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a"}, c.Scopes)
+}
+
+// The error types' messages: the reason, then the detail if any; the URL
+// of the key set if known, then the cause. A detail's arguments are
+// formatted, and a % in a token's text stays text.
+func TestErrorMessages(t *testing.T) {
+	cause := errors.New("boom")
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{&cognito.TokenError{Reason: cognito.ErrExpired}, "cognito: invalid token: token is expired"},
+		{&cognito.TokenError{Reason: cognito.ErrExpired, Detail: "at noon"}, "cognito: invalid token: token is expired: at noon"},
+		{&cognito.KeysError{Err: cause}, "cognito: signing keys unavailable: boom"},
+		{&cognito.KeysError{URL: "https://k.example/jwks.json", Err: cause}, "cognito: signing keys unavailable from https://k.example/jwks.json: boom"},
+	}
+	for _, tc := range cases {
+		assert.EqualError(t, tc.err, tc.want)
+	}
+	assert.ErrorIs(t, cases[2].err, cause)
+	assert.ErrorIs(t, cases[2].err, cognito.ErrKeysUnavailable)
+
+	// A claim name with verbs in it, quoted into the detail.
+	pool := newPool(t)
+	v := newVerifier(t, pool)
+	c, err := v.Verify(ctx, signClaims(t, pool, `{"a%d":1,"a%d":2}`))
+	requireRejected(t, cognito.ErrMalformed, c, err)
+	assert.ErrorContains(t, err, `duplicate claim "a%d"`)
+}
