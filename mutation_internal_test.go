@@ -293,3 +293,42 @@ func TestClaimsCopy(t *testing.T) {
 		})
 	}
 }
+
+// Scanner paths the fuzz seeds reach only by chance: a list whose first
+// element has the wrong type and more elements after it, an empty claim
+// name beside others, and the type errors' texts.
+func TestScannerEdges(t *testing.T) {
+	cases := []struct {
+		payload string
+		reason  error  // nil: accepted
+		says    string // in the error
+	}{
+		{`{"aud":[1,"a"]}`, ErrClaim, "aud is not an array of strings"},
+		{`{"aud":[1,"a",[2],{"b":3}]}`, ErrClaim, "aud is not an array of strings"},
+		{`{"aud":["a",1,"b"]}`, ErrClaim, "aud is not an array of strings"},
+		{`{"aud":5}`, ErrClaim, "aud is not a string or an array of strings"},
+		{`{"aud":{}}`, ErrClaim, "aud is not a string or an array of strings"},
+		{`{"cognito:groups":[1,"a",2]}`, ErrClaim, "cognito:groups is not an array of strings"},
+		{`{"cognito:groups":5}`, ErrClaim, "cognito:groups is not an array of strings"},
+		{`{"cognito:groups":"a"}`, ErrClaim, "cognito:groups is not an array of strings"},
+		{`{"cognito:groups":true}`, ErrClaim, "cognito:groups is not an array of strings"},
+		{`{"aud":[1,"a"}`, ErrMalformed, "invalid JSON"},
+		{`{"aud":[1,}`, ErrMalformed, "invalid JSON"},
+		{`{"x":1,"":2}`, nil, ""},
+		{`{"":1,"x":2,"y":3}`, nil, ""},
+		{`{"":1,"":2}`, ErrMalformed, `duplicate claim ""`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.payload, func(t *testing.T) {
+			var sc scanned
+			err := scanClaims(tc.payload, &sc)
+			if tc.reason == nil {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, tc.reason)
+				assert.ErrorContains(t, err, tc.says)
+			}
+			compareDecoders(t, tc.payload)
+		})
+	}
+}
