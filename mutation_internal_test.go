@@ -317,6 +317,8 @@ func TestScannerEdges(t *testing.T) {
 		{`{"x":1,"":2}`, nil, ""},
 		{`{"":1,"x":2,"y":3}`, nil, ""},
 		{`{"":1,"":2}`, ErrMalformed, `duplicate claim ""`},
+		{`{"sub":"a b\u0041 c"}`, nil, ""},
+		{`{"x":9,"y":[9,0],"z":{"a":9}}`, nil, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.payload, func(t *testing.T) {
