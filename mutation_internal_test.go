@@ -239,57 +239,60 @@ func TestNestingLimit(t *testing.T) {
 }
 
 // A copy of Claims keeps lists that fit inline in its own store (no
-// allocation), copies longer ones to a new array, and in every case shares
-// no list memory with the original, whichever memory the original's lists
-// were in.
+// allocation), copies longer ones to one new array, and in every case shares
+// no list memory with the original; appending to one list of the copy never
+// writes over the next.
 func TestClaimsCopy(t *testing.T) {
-	// claims returns Claims whose lists, split in three, are arena: in the
-	// Claims' own store when inline (as Verify builds them), else where
-	// arena is.
-	claims := func(arena []string, inline bool) *Claims {
+	// claims returns Claims whose three lists hold n strings in all.
+	claims := func(n int) *Claims {
 		c := &Claims{}
-		if arena == nil {
+		if n < 0 {
 			return c
 		}
-		if inline {
-			arena = append(c.store[:0], arena...)
+		all := make([]string, n)
+		for i := range all {
+			all[i] = fmt.Sprint("v", i)
 		}
-		n := len(arena)
-		c.arena = arena[:n:n]
-		c.lists = [3]span{{0, n / 3, true}, {n / 3, 2 * n / 3, true}, {2 * n / 3, n, n > 0}}
-		c.Audience, c.Groups, c.Scopes = c.lists[0].of(c.arena), c.lists[1].of(c.arena), c.lists[2].of(c.arena)
+		c.Audience, c.Groups, c.Scopes = all[:n/3:n/3], all[n/3:2*n/3:2*n/3], all[2*n/3:]
 		return c
 	}
-	strs := func(n int) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = fmt.Sprint("v", i)
+	inStore := func(out *Claims, list []string) bool {
+		if len(list) == 0 {
+			return true
 		}
-		return out
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(list)))
+		lo := uintptr(unsafe.Pointer(&out.store[0]))
+		return p >= lo && p < lo+unsafe.Sizeof(out.store)
 	}
 	cases := []struct {
 		name   string
 		c      *Claims
 		inline bool // the copy's lists are in its own store
 	}{
-		{"no lists", claims(nil, false), false},
-		{"inline, empty", claims([]string{}, true), true},
-		{"inline, 3", claims(strs(3), true), true},
-		{"inline, 8", claims(strs(8), true), true},
-		{"on the heap, 3", claims(strs(3), false), false},
-		{"on the heap, 9", claims(strs(9), false), false},
+		{"no lists", claims(-1), true},
+		{"empty lists", claims(0), true},
+		{"3 strings", claims(3), true},
+		{"8 strings", claims(8), true},
+		{"9 strings", claims(9), false},
+		{"30 strings", claims(30), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			want := [][]string{slices.Clone(tc.c.Audience), slices.Clone(tc.c.Groups), slices.Clone(tc.c.Scopes)}
 			out := tc.c.clone()
 			assert.Equal(t, want, [][]string{out.Audience, out.Groups, out.Scopes})
-			if len(out.arena) > 0 {
-				assert.Equal(t, tc.inline, unsafe.SliceData(out.arena) == &out.store[0], "inline")
-				assert.NotSame(t, unsafe.SliceData(tc.c.arena), unsafe.SliceData(out.arena), "shared")
-				out.arena[0] = "changed"
-				assert.Equal(t, want, [][]string{tc.c.Audience, tc.c.Groups, tc.c.Scopes}, "the original changed")
+			for _, list := range [][]string{out.Audience, out.Groups, out.Scopes} {
+				assert.Equal(t, tc.inline, inStore(out, list) || len(list) == 0 && !tc.inline, "inline")
 			}
+			for i, list := range [][]string{out.Audience, out.Groups, out.Scopes} {
+				if len(list) > 0 {
+					list[0] = "changed"
+					assert.Equal(t, want, [][]string{tc.c.Audience, tc.c.Groups, tc.c.Scopes}, "the original changed (list %d)", i)
+				}
+			}
+			groups := slices.Clone(out.Groups)
+			_ = append(out.Audience, "appended")
+			assert.Equal(t, groups, out.Groups, "an append to Audience wrote over Groups")
 		})
 	}
 }

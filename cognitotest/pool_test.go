@@ -46,7 +46,7 @@ func kids(keys []jwk) []string {
 }
 
 // get fetches path on the pool's server with its client.
-func get(t *testing.T, pool *cognitotest.Pool, url string) (int, string, []byte) {
+func fetchPool(t *testing.T, pool *cognitotest.Pool, url string) (int, string, []byte) {
 	t.Helper()
 	resp, err := pool.HTTPClient().Get(url)
 	require.NoError(t, err)
@@ -152,13 +152,13 @@ func TestPoolServer(t *testing.T) {
 	assert.Zero(t, pool.Requests())
 	assert.Zero(t, pool.JWKSRequests())
 
-	status, ctype, body := get(t, pool, pool.JWKSURL())
+	status, ctype, body := fetchPool(t, pool, pool.JWKSURL())
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "application/json", ctype)
 	assert.JSONEq(t, string(pool.JWKS()), string(body))
 
 	for _, path := range []string{"/", "/.well-known/jwks.json", "/us-east-1_Other/.well-known/jwks.json", "/" + pool.PoolID} {
-		status, _, _ := get(t, pool, pool.URL()+path)
+		status, _, _ := fetchPool(t, pool, pool.URL()+path)
 		assert.Equal(t, http.StatusNotFound, status, path)
 	}
 	assert.Equal(t, 5, pool.Requests())
@@ -229,10 +229,10 @@ func TestPoolJWKSFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			pool := newPool(t)
 			tc.fault(pool)
-			status, _, body := get(t, pool, pool.JWKSURL())
+			status, _, body := fetchPool(t, pool, pool.JWKSURL())
 			assert.Equal(t, tc.status, status)
 			assert.Equal(t, tc.body, string(body))
-			status, _, _ = get(t, pool, pool.URL()+"/elsewhere")
+			status, _, _ = fetchPool(t, pool, pool.URL()+"/elsewhere")
 			assert.Equal(t, tc.status, status, "every path")
 			assert.Equal(t, 2, pool.Requests())
 			assert.Equal(t, 1, pool.JWKSRequests())
@@ -244,7 +244,7 @@ func TestPoolJWKSFaults(t *testing.T) {
 			require.NotErrorIs(t, err, cognito.ErrInvalidToken)
 
 			pool.SetJWKSHandler(nil)
-			status, _, body = get(t, pool, pool.JWKSURL())
+			status, _, body = fetchPool(t, pool, pool.JWKSURL())
 			assert.Equal(t, http.StatusOK, status)
 			assert.JSONEq(t, string(pool.JWKS()), string(body))
 			assert.Equal(t, 3, pool.JWKSRequests(), "two GETs and the verifier's one fetch")
@@ -303,7 +303,7 @@ func TestNewTestPoolCleanup(t *testing.T) {
 	var pool *cognitotest.Pool
 	t.Run("inner", func(t *testing.T) {
 		pool = cognitotest.NewTestPool(t)
-		status, _, _ := get(t, pool, pool.JWKSURL())
+		status, _, _ := fetchPool(t, pool, pool.JWKSURL())
 		assert.Equal(t, http.StatusOK, status)
 	})
 	_, err := pool.HTTPClient().Get(pool.JWKSURL())
