@@ -115,6 +115,13 @@ func TestJWKSKeysSkipped(t *testing.T) {
 		{"K-24 RSA n a number", jwk("bad", pub, map[string]any{"n": 5}), nil},
 		{"K-26 private RSA", jwk("bad", pub, map[string]any{"d": b64int(key.D), "p": b64int(key.Primes[0]), "q": b64int(key.Primes[1])}), nil},
 		{"K-26 oct", map[string]any{"kid": "bad", "kty": "oct", "k": "MTEx"}, nil},
+		// C-06: private or symmetric members without d.
+		{"C-06 p and q", jwk("bad", pub, map[string]any{"p": b64int(key.Primes[0]), "q": b64int(key.Primes[1])}), nil},
+		{"C-06 dp", jwk("bad", pub, map[string]any{"dp": b64int(key.Precomputed.Dp)}), nil},
+		{"C-06 dq", jwk("bad", pub, map[string]any{"dq": b64int(key.Precomputed.Dq)}), nil},
+		{"C-06 qi", jwk("bad", pub, map[string]any{"qi": b64int(key.Precomputed.Qinv)}), nil},
+		{"C-06 oth", jwk("bad", pub, map[string]any{"oth": []any{}}), nil},
+		{"C-06 k beside n and e", jwk("bad", pub, map[string]any{"k": "MTEx"}), nil},
 		{"K-30 1024-bit", jwk("bad", &small.PublicKey, nil), small},
 		{"K-31 e = 1", jwk("bad", pub, map[string]any{"e": "AQ"}), nil},
 		{"K-32 e even", jwk("bad", pub, map[string]any{"e": b64int(big.NewInt(65536))}), nil},
