@@ -1,10 +1,12 @@
 package cognito_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -258,4 +260,43 @@ func TestMultiVerifierConfig(t *testing.T) {
 	bad.TokenUse = ""
 	_, err = cognito.NewMultiVerifier(validConfig(), bad)
 	assert.ErrorContains(t, err, "config 1")
+}
+
+// With several issuers the unverified iss only routes: a payload that does
+// not scan is judged after the signature, as with one issuer, and an
+// unknown iss is truncated in the error.
+func TestIssuerFormsSignatureFirst(t *testing.T) {
+	const poolID = "us-east-1_MultiForm2"
+	classic := newPool(t, cognitotest.WithPoolID(poolID))
+	r := newRouter()
+	r.route("cognito-idp.us-east-1.amazonaws.com", classic)
+	v, err := cognito.NewVerifier(cognito.Config{
+		UserPoolID: poolID, ClientIDs: []string{classic.ClientID}, TokenUse: cognito.AccessToken,
+		UpdatedIssuer: true, HTTPClient: r.client(), Now: clock,
+	})
+	require.NoError(t, err)
+
+	garbage := func(token string) string {
+		h, p, s := parts(token)
+		return h + "." + p + "." + strings.Repeat("A", len(s))
+	}
+	for name, token := range map[string]string{
+		"exp of the wrong type":                          classic.AccessToken(cognitotest.WithClaim("exp", "soon")),
+		"iss of the wrong type":                          classic.AccessToken(cognitotest.WithClaim("iss", 5)),
+		"iss missing":                                    classic.AccessToken(cognitotest.WithoutClaim("iss")),
+		"groups of the wrong type":                       classic.AccessToken(cognitotest.WithClaim("cognito:groups", "admin")),
+		"a claim of the wrong type, another issuer form": classic.AccessToken(cognitotest.WithClaim("exp", "soon"), cognitotest.WithClaim("iss", "https://issuer-cognito-idp.us-east-1.amazonaws.com/"+poolID)),
+	} {
+		c, err := v.Verify(ctx, garbage(token))
+		if errors.Is(err, cognito.ErrKeysUnavailable) {
+			continue // the updated issuer's key set is not served here: undecided, never a claim error
+		}
+		requireRejected(t, cognito.ErrSignature, c, err)
+		assert.False(t, errors.Is(err, cognito.ErrClaim), name)
+	}
+
+	long := "https://" + strings.Repeat("x", 20_000) + ".example/" + poolID
+	c, err := v.Verify(ctx, classic.AccessToken(cognitotest.WithClaim("iss", long)))
+	requireRejected(t, cognito.ErrIssuer, c, err)
+	assert.Less(t, len(err.Error()), 1_000, "the unverified iss is truncated")
 }
