@@ -51,6 +51,7 @@ workers=${WORKERS:-1}
 coef=${TIMEOUT_COEFFICIENT:-10}
 out=${OUT:-$(mktemp -d -t mutation.XXXXXX)}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 # -count=1: gremlins times its coverage run to set each mutant's timeout,
 # and a cached test result would make that a second or so.
 goflags="${GOFLAGS:+$GOFLAGS }-count=1"
@@ -63,12 +64,14 @@ fi
 mapfile -t all < <(ls -- *.go | grep -v '_test\.go$')
 if [ $# -gt 0 ]; then files=("$@"); else files=("${all[@]}"); fi
 
-# The scratch copy for the second pass: the working tree as it is, without
-# .git. Only the mutated file is ever changed there, and restored after.
+# Everything runs in a scratch copy of the working tree as it is (without
+# .git): gremlins runs go mod download, which rewrites go.work.sum, and the
+# second pass mutates files there (restoring each after).
 src=$out/src
 rm -rf "$src"
 mkdir -p "$src"
 tar --exclude=./.git -cf - . | tar -xf - -C "$src"
+cd "$src"
 
 # The second pass's timeout: coef times the unmutated suite, at least a minute.
 (cd "$src" && go test -c -vet=off -o "$out/base.test" .)
