@@ -36,7 +36,9 @@
 #     package's tests on it: KILLED (a test failed), LIVED (all passed), NOT
 #     VIABLE (does not compile) or TIMED OUT.
 #
-# Efficacy is gremlins' measure: killed / (killed + lived). A LIVED mutant is
+# Efficacy is gremlins' measure: killed / (killed + lived); gremlins counts a
+# mutant that does not compile (go test exits 1) as KILLED, the second pass
+# as NOT VIABLE. A LIVED mutant is
 # a rule no test pins, or a change nothing can observe (an equivalent
 # mutant); every LIVED one is listed at the end with its source line, to be
 # judged one by one. The worktree is never modified.
