@@ -252,3 +252,28 @@ func TestMethodARNLengthLimit(t *testing.T) {
 	require.ErrorIs(t, err, cognito.ErrMethodARN)
 	assert.ErrorContains(t, err, "1601 bytes")
 }
+
+// K-50: KeyRefreshInterval must be shorter than MaxKeyAge: equal is
+// refused, a nanosecond shorter accepted.
+func TestKeyRefreshShorterThanMaxKeyAge(t *testing.T) {
+	for _, tc := range []struct {
+		refresh, maxAge time.Duration
+		ok              bool
+	}{
+		{2 * time.Hour, 2 * time.Hour, false},
+		{2*time.Hour - time.Nanosecond, 2 * time.Hour, true},
+		{cognito.DefaultMaxKeyAge, 0, false},
+		{cognito.DefaultMaxKeyAge - time.Nanosecond, 0, true},
+		{0, cognito.DefaultKeyRefreshInterval, false},
+		{time.Hour, -1, true}, // keys never expire
+	} {
+		cfg := validConfig()
+		cfg.KeyRefreshInterval, cfg.MaxKeyAge = tc.refresh, tc.maxAge
+		_, err := cognito.NewVerifier(cfg)
+		if tc.ok {
+			assert.NoError(t, err, "%v, %v", tc.refresh, tc.maxAge)
+		} else {
+			assert.ErrorContains(t, err, "must be positive and shorter than MaxKeyAge", "%v, %v", tc.refresh, tc.maxAge)
+		}
+	}
+}

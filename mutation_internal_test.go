@@ -4,9 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/stretchr/testify/assert"
@@ -336,4 +338,20 @@ func TestScannerEdges(t *testing.T) {
 			compareDecoders(t, tc.payload)
 		})
 	}
+}
+
+// The default HTTP client has the timeouts Config.HTTPClient documents
+// (3 s for TLS and response headers; the dialer's 3 s is inside a closure)
+// and never follows a redirect.
+func TestDefaultHTTPClient(t *testing.T) {
+	c := newHTTPClient()
+	tr, ok := c.Transport.(*http.Transport)
+	require.True(t, ok)
+	assert.Equal(t, 3*time.Second, tr.TLSHandshakeTimeout)
+	assert.Equal(t, 3*time.Second, tr.ResponseHeaderTimeout)
+	assert.Equal(t, 90*time.Second, tr.IdleConnTimeout)
+	assert.Equal(t, 4, tr.MaxIdleConns)
+	assert.NotNil(t, tr.DialContext)
+	assert.Equal(t, http.ErrUseLastResponse, c.CheckRedirect(nil, nil))
+	assert.Equal(t, 5*time.Second, time.Duration(DefaultFetchTimeout))
 }

@@ -439,3 +439,34 @@ func TestErrorMessages(t *testing.T) {
 	requireRejected(t, cognito.ErrMalformed, c, err)
 	assert.ErrorContains(t, err, `duplicate claim "a%d"`)
 }
+
+// T-01…T-05: each framing error says what is wrong with the framing, at
+// the segment where it is.
+func TestFramingDetails(t *testing.T) {
+	pool := newPool(t)
+	v := newVerifier(t, pool)
+	h, p, s := parts(pool.AccessToken())
+	cases := []struct {
+		token, says string
+	}{
+		{"", "empty token"},
+		{"abc", "1 segment, want 3"},
+		{h + "." + p, "2 segments, want 3"},
+		{"." + p + "." + s, "empty header or payload"},
+		{"..", "empty header or payload"},
+		{h + ".." + s, "empty header or payload"},
+		{h + "." + p + "..", "more than three segments"},
+		{h + "." + p + ".." + s, "more than three segments"},
+		{h + "." + p + "." + s + ".", "more than three segments"},
+		{"\r" + h + "." + p + "." + s, "byte 0x0d at offset 0 is not base64url"},
+		{h + "." + p + "." + s + "\n", fmt.Sprintf("byte 0x0a at offset %d is not base64url", len(h)+len(p)+len(s)+2)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.says, func(t *testing.T) {
+			c, err := v.Verify(ctx, tc.token)
+			requireRejected(t, cognito.ErrMalformed, c, err)
+			assert.ErrorContains(t, err, tc.says)
+		})
+	}
+	assert.Zero(t, pool.Requests())
+}

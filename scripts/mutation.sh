@@ -36,7 +36,9 @@
 #     package's tests on it: KILLED (a test failed), LIVED (all passed), NOT
 #     VIABLE (does not compile) or TIMED OUT.
 #
-# Efficacy is gremlins' measure: killed / (killed + lived). A LIVED mutant is
+# Efficacy is gremlins' measure: killed / (killed + lived); gremlins counts a
+# mutant that does not compile (go test exits 1) as KILLED, the second pass
+# as NOT VIABLE. A LIVED mutant is
 # a rule no test pins, or a change nothing can observe (an equivalent
 # mutant); every LIVED one is listed at the end with its source line, to be
 # judged one by one. The worktree is never modified.
@@ -51,6 +53,7 @@ workers=${WORKERS:-1}
 coef=${TIMEOUT_COEFFICIENT:-10}
 out=${OUT:-$(mktemp -d -t mutation.XXXXXX)}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 # -count=1: gremlins times its coverage run to set each mutant's timeout,
 # and a cached test result would make that a second or so.
 goflags="${GOFLAGS:+$GOFLAGS }-count=1"
@@ -63,12 +66,14 @@ fi
 mapfile -t all < <(ls -- *.go | grep -v '_test\.go$')
 if [ $# -gt 0 ]; then files=("$@"); else files=("${all[@]}"); fi
 
-# The scratch copy for the second pass: the working tree as it is, without
-# .git. Only the mutated file is ever changed there, and restored after.
+# Everything runs in a scratch copy of the working tree as it is (without
+# .git): gremlins runs go mod download, which rewrites go.work.sum, and the
+# second pass mutates files there (restoring each after).
 src=$out/src
 rm -rf "$src"
 mkdir -p "$src"
 tar --exclude=./.git -cf - . | tar -xf - -C "$src"
+cd "$src"
 
 # The second pass's timeout: coef times the unmutated suite, at least a minute.
 (cd "$src" && go test -c -vet=off -o "$out/base.test" .)
@@ -139,6 +144,11 @@ count() { grep -cE "^ *$1 " "$2" || true; }
 eff() { if [ $(($1 + $2)) -eq 0 ]; then echo "-"; else awk -v k="$1" -v l="$2" 'BEGIN { printf "%.1f%%", 100 * k / (k + l) }'; fi; }
 
 table=$out/table.txt
+row() {
+	printf '%-14s %6d %6d %6d %6d %6d %8s | %6d %6d %6d %6d %8s | %8s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$(eff "$2" "$3")" \
+		"$7" "$8" "$9" "${10}" "$(eff "$7" "$8")" "$(eff $(($2 + $7)) $(($3 + $8)))"
+}
+sum=(0 0 0 0 0 0 0 0 0)
 printf '%-14s %6s %6s %6s %6s %6s %8s | %6s %6s %6s %6s %8s | %8s\n' \
 	file killed lived timeout n/viab n/cov efficacy killed lived timeout n/viab efficacy total >"$table"
 for f in "${files[@]}"; do
@@ -165,10 +175,11 @@ for f in "${files[@]}"; do
 	gv=$(count 'NOT VIABLE' "$out/$f.log") gn=$(count 'NOT COVERED' "$out/$f.log")
 	sk=$(count KILLED "$out/$f.second.log") sl=$(count LIVED "$out/$f.second.log")
 	st=$(count 'TIMED OUT' "$out/$f.second.log") sv=$(count 'NOT VIABLE' "$out/$f.second.log")
-	printf '%-14s %6d %6d %6d %6d %6d %8s | %6d %6d %6d %6d %8s | %8s\n' "$f" \
-		"$gk" "$gl" "$gt" "$gv" "$gn" "$(eff "$gk" "$gl")" \
-		"$sk" "$sl" "$st" "$sv" "$(eff "$sk" "$sl")" "$(eff $((gk + sk)) $((gl + sl)))" >>"$table"
+	row "$f" "$gk" "$gl" "$gt" "$gv" "$gn" "$sk" "$sl" "$st" "$sv" >>"$table"
+	n=("$gk" "$gl" "$gt" "$gv" "$gn" "$sk" "$sl" "$st" "$sv")
+	for i in "${!sum[@]}"; do sum[i]=$((sum[i] + n[i])); done
 done
+row all "${sum[@]}" >>"$table"
 
 echo
 echo "Per file: gremlins (left), then the NOT COVERED mutants run by this script (right)."
@@ -176,7 +187,7 @@ cat "$table"
 echo
 echo "LIVED (and TIMED OUT) mutants, with their source line:"
 for f in "${files[@]}"; do
-	cat "$out/$f.log" "$out/$f.second.log" | grep -E '^ *(LIVED|TIMED OUT) ' | while read -r found; do
+	{ grep -hE '^ *(LIVED|TIMED OUT) ' "$out/$f.log" "$out/$f.second.log" || true; } | while read -r found; do
 		line=$(cut -d: -f2 <<<"${found##* }")
 		printf '%s\t%s\n' "$found" "$(sed -n "${line}p" "$f" | sed 's/^[[:space:]]*//')"
 	done
