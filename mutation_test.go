@@ -458,8 +458,8 @@ func TestFramingDetails(t *testing.T) {
 		{h + "." + p + "..", "more than three segments"},
 		{h + "." + p + ".." + s, "more than three segments"},
 		{h + "." + p + "." + s + ".", "more than three segments"},
-		{"\r" + h + "." + p + "." + s, "byte 0x0d at offset 0 is not base64url"},
-		{h + "." + p + "." + s + "\n", fmt.Sprintf("byte 0x0a at offset %d is not base64url", len(h)+len(p)+len(s)+2)},
+		{"\r" + h + "." + p + "." + s, "whitespace (0x0d) at offset 0, at the start of the token"},
+		{h + "." + p + "." + s + "\n", fmt.Sprintf("whitespace (0x0a) at offset %d, at the end of the token", len(h)+len(p)+len(s)+2)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.says, func(t *testing.T) {
