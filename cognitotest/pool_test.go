@@ -285,7 +285,11 @@ func TestPoolHangJWKS(t *testing.T) {
 		default:
 		}
 		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
+		// Released: the client sees its cancellation, or, when the
+		// handler's return wins that race inside net/http, an empty answer.
+		if err := <-done; err != nil {
+			require.ErrorIs(t, err, context.Canceled)
+		}
 	})
 	t.Run("pool closes", func(t *testing.T) {
 		pool := newPool(t)
