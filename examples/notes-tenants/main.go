@@ -21,7 +21,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,6 +35,7 @@ import (
 
 	"github.com/cognito-verify/cognito"
 	"github.com/cognito-verify/cognito/cognitotest"
+	"github.com/cognito-verify/cognito/examples/internal/notesserver"
 	"github.com/cognito-verify/cognito/examples/notes"
 )
 
@@ -105,36 +105,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out, lo
 		return err
 	}
 	base := "http://" + ln.Addr().String()
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-	}
 	if pools != nil {
 		printLocal(out, base, pools)
 	} else {
 		fmt.Fprintf(out, "Notes API on %s for the %d tenants of %s (read on each new issuer).\n", base, len(tenants), table.Path)
 	}
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	fmt.Fprintln(out, "Notes API stopped.")
-	return nil
+	return notesserver.Serve(ctx, &http.Server{Handler: h}, ln, out)
 }
 
 // writeTable writes the tenant table of the local fake pools into dir.

@@ -111,13 +111,6 @@ func Run(ctx context.Context, o Options) error {
 	mux.Handle("GET /debug/vars", varsHandler(v))
 	mux.Handle("GET /healthz", healthHandler(v))
 	mux.Handle("/", v.Middleware(notes.NewHandler(store, notes.UserFromClaims, log), cognito.WithLogger(log)))
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-	}
 	if pool != nil {
 		printDemo(o.Out, base, pool, where)
 	} else {
@@ -128,6 +121,13 @@ func Run(ctx context.Context, o Options) error {
 		o.Ready(base)
 	}
 
+	return Serve(ctx, &http.Server{Handler: mux}, ln, o.Out)
+}
+
+// Serve runs srv on ln, with the Notes API's timeouts, until ctx is done,
+// then shuts it down gracefully and says so on out.
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener, out io.Writer) error {
+	srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout = 5*time.Second, 10*time.Second, 10*time.Second, 60*time.Second
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -143,7 +143,7 @@ func Run(ctx context.Context, o Options) error {
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	fmt.Fprintln(o.Out, "Notes API stopped.")
+	fmt.Fprintln(out, "Notes API stopped.")
 	return nil
 }
 
